@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from lockstep.core.permissions import Perm, can
+from lockstep.orgs.models import Membership
+
+
+def lockstep(request: HttpRequest) -> dict[str, Any]:
+    membership: Membership | None = getattr(request, "membership", None)
+    context: dict[str, Any] = {"org": None, "membership": membership, "nav": [], "my_orgs": []}
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return context
+    context["my_orgs"] = list(
+        Membership.objects.filter(user=request.user).select_related("org").order_by("org__name")
+    )
+    if membership is None:
+        return context
+    org = membership.org
+    slug = org.slug
+    items = [("Home", reverse("orgs:home", args=[slug]), Perm.VIEW_ORG)]
+    items += [
+        ("Teams", reverse("orgs:teams", args=[slug]), Perm.VIEW_TEAMS),
+        ("People", reverse("orgs:members", args=[slug]), Perm.VIEW_MEMBERS),
+        ("Settings", reverse("orgs:settings", args=[slug]), Perm.MANAGE_ORG),
+        ("Audit log", reverse("orgs:audit", args=[slug]), Perm.VIEW_AUDIT),
+    ]
+    path = request.path
+    home = reverse("orgs:home", args=[slug])
+    context["org"] = org
+    context["nav"] = [
+        {"label": label, "url": url, "active": path == url if url == home else path.startswith(url)}
+        for label, url, perm in items
+        if can(membership, perm)
+    ]
+    return context

@@ -1,0 +1,63 @@
+"""The demo data set: a list of named steps, each applied once per installation.
+
+Later modules append their own steps (programs, activity, leads); `lockstep demo` runs
+the steps that have not yet been applied, in order, and records each one on the demo
+organization so a restart never loads anything twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from lockstep.orgs.models import Organization
+
+DEMO_SLUG = "demo"
+DEMO_PASSWORD = "lockstep-demo"  # noqa: S105 — public demo password, refused outside demo mode
+DEMO_LOGINS = [
+    ("owner@demo.example", "Owner"),
+    ("marketer@demo.example", "Marketer"),
+    ("leader@demo.example", "Sales leader"),
+    ("rep@demo.example", "Rep"),
+    ("partner@demo.example", "Partner rep"),
+    ("viewer@demo.example", "Viewer"),
+]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    run: Callable[[Organization | None], Organization]
+
+
+def demo_steps() -> list[DemoStep]:
+    from lockstep.orgs.demo import load_people
+
+    return [DemoStep("people", load_people)]
+
+
+def load_demo(stdout_write: Callable[[str], None] = print) -> Organization:
+    org = Organization.objects.filter(slug=DEMO_SLUG).first()
+    for step in demo_steps():
+        done = org.extra.get("demo_steps", []) if org else []
+        if step.name in done:
+            continue
+        with transaction.atomic():
+            org = step.run(org)
+            org.extra = {**org.extra, "demo_steps": [*done, step.name]}
+            org.save(update_fields=["extra"])
+        stdout_write(f"Loaded demo data: {step.name}")
+    if org is None:
+        raise RuntimeError("the demo has no steps")
+    return org
+
+
+def demo_passwords_in_use() -> list[str]:
+    """The demo logins that still accept the public demo password."""
+    from lockstep.accounts.models import User
+
+    emails = [email for email, _ in DEMO_LOGINS]
+    return [
+        u.email for u in User.objects.filter(email__in=emails) if u.check_password(DEMO_PASSWORD)
+    ]

@@ -1,0 +1,97 @@
+"""The two append-only tables every feature writes to: the audit log and activity events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from lockstep.orgs.models import Organization, TenantQuerySet
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AppendOnlyModel(models.Model):
+    """Rows are written once. Updates and deletes through the model are refused."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
+
+
+class AuditLog(AppendOnlyModel):
+    """Who changed what, when: written by services, read by owners."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=60)  # e.g. "team.created", "member.role_changed"
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)  # {"field": [before, after]}
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["org", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["org", "object_type", "object_id"], name="audit_org_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_repr}"
+
+
+class ActivityEvent(AppendOnlyModel):
+    """One thing a person did that a measurement counts (brief.opened, lead.touched, …).
+
+    Every funnel stage and score is an aggregate over this table (and rollups built
+    from it), so rows are never edited and carry the program and actor directly."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activity_events",
+    )
+    verb = models.CharField(max_length=40)
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # Funnel: "which reps of this program did <verb>", and when.
+            models.Index(fields=["program", "verb", "actor"], name="event_program_verb_actor"),
+            models.Index(fields=["org", "verb", "occurred_at"], name="event_org_verb_time"),
+            models.Index(fields=["org", "actor", "occurred_at"], name="event_org_actor_time"),
+            models.Index(fields=["object_type", "object_id"], name="event_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,328 @@
+"""State changes for organizations, teams, memberships and invitations.
+
+Services trust their input (forms and import specs validate), run in a transaction,
+write the audit log and queue e-mail on commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from lockstep.accounts.models import User
+from lockstep.core.services import diff, record_audit
+from lockstep.core.tasks import send_email
+from lockstep.orgs.models import Invitation, Membership, Organization, Role, Team
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.BASE_URL}{path}"
+
+
+# --- organizations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_organization(
+    *, name: str, slug: str, owner_email: str, acting_user: User | None = None
+) -> tuple[Organization, User]:
+    org = Organization.objects.create(name=name, slug=slug)
+    owner = User.objects.filter(email__iexact=owner_email).first()
+    if owner is None:
+        owner = User.objects.create_user(owner_email)
+    Membership.objects.create(org=org, user=owner, role=Role.OWNER)
+    record_audit(org=org, acting_user=acting_user, action="org.created", obj=org)
+    return org, owner
+
+
+ORG_SETTINGS_FIELDS = (
+    "name",
+    "time_zone",
+    "business_day_start",
+    "business_day_end",
+    "business_days",
+    "readiness_threshold",
+    "max_training_minutes",
+    "required_asset_kinds",
+)
+
+
+@transaction.atomic
+def update_org_settings(*, org: Organization, acting_user: User, values: dict[str, Any]) -> None:
+    before = {field: getattr(org, field) for field in ORG_SETTINGS_FIELDS}
+    for field in ORG_SETTINGS_FIELDS:
+        if field in values:
+            setattr(org, field, values[field])
+    org.save()
+    after = {field: getattr(org, field) for field in ORG_SETTINGS_FIELDS}
+    changes = diff(before, after)
+    if changes:
+        record_audit(
+            org=org,
+            acting_user=acting_user,
+            action="org.settings_changed",
+            obj=org,
+            changes=changes,
+        )
+
+
+# --- teams ----------------------------------------------------------------------------
+
+
+def team_children_map(org: Organization) -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for team_id, parent_id in Team.objects.for_org(org).values_list("id", "parent_id"):
+        children[parent_id].append(team_id)
+    return children
+
+
+def with_descendants(org: Organization, team_ids: Iterable[int]) -> set[int]:
+    """The given teams and every team below them (one query, whatever the depth)."""
+    children = team_children_map(org)
+    seen: set[int] = set()
+    stack = list(team_ids)
+    while stack:
+        team_id = stack.pop()
+        if team_id in seen:
+            continue
+        seen.add(team_id)
+        stack.extend(children.get(team_id, []))
+    return seen
+
+
+def leader_team_ids(membership: Membership) -> set[int]:
+    led = list(membership.led_teams.values_list("id", flat=True))
+    return with_descendants(membership.org, led)
+
+
+def team_fields(team: Team) -> dict[str, Any]:
+    return {"name": team.name, "parent": team.parent, "channel": team.channel}
+
+
+@transaction.atomic
+def create_team(
+    *, org: Organization, acting_user: User | None, name: str, parent: Team | None, channel: str
+) -> Team:
+    team = Team.objects.create(org=org, name=name, parent=parent, channel=channel)
+    record_audit(
+        org=org,
+        acting_user=acting_user,
+        action="team.created",
+        obj=team,
+        changes=diff({}, team_fields(team)),
+    )
+    return team
+
+
+@transaction.atomic
+def update_team(
+    *, team: Team, acting_user: User | None, name: str, parent: Team | None, channel: str
+) -> Outcome:
+    before = team_fields(team)
+    team.name, team.parent, team.channel = name, parent, channel
+    changes = diff(before, team_fields(team))
+    if not changes:
+        return "unchanged"
+    team.save()
+    record_audit(
+        org=team.org, acting_user=acting_user, action="team.updated", obj=team, changes=changes
+    )
+    return "updated"
+
+
+@transaction.atomic
+def delete_team(*, team: Team, acting_user: User) -> None:
+    record_audit(org=team.org, acting_user=acting_user, action="team.deleted", obj=team)
+    team.delete()
+
+
+# --- memberships ----------------------------------------------------------------------
+
+
+def membership_fields(membership: Membership) -> dict[str, Any]:
+    led = sorted(t.name for t in membership.led_teams.all()) if membership.pk else []
+    return {"role": membership.role, "team": membership.team, "led_teams": led}
+
+
+@transaction.atomic
+def change_membership(
+    *,
+    membership: Membership,
+    acting_user: User | None,
+    role: str,
+    team: Team | None,
+    led_teams: Iterable[Team] = (),
+) -> Outcome:
+    before = membership_fields(membership)
+    membership.role = role
+    membership.team = team if role in (Role.REP, Role.PARTNER_REP) else None
+    membership.save()
+    membership.led_teams.set(list(led_teams) if role == Role.SALES_LEADER else [])
+    changes = diff(before, membership_fields(membership))
+    if not changes:
+        return "unchanged"
+    record_audit(
+        org=membership.org,
+        acting_user=acting_user,
+        action="member.changed",
+        obj=membership.user,
+        changes=changes,
+    )
+    return "updated"
+
+
+@transaction.atomic
+def remove_membership(*, membership: Membership, acting_user: User) -> None:
+    record_audit(
+        org=membership.org,
+        acting_user=acting_user,
+        action="member.removed",
+        obj=membership.user,
+        changes={"role": [membership.role, None]},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def upsert_member(
+    *,
+    org: Organization,
+    acting_user: User | None,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    team: Team | None,
+) -> Outcome:
+    """Create or update a person and their membership (used by the users import).
+
+    For a sales leader, `team` is a team they lead (added to the teams they lead)."""
+    user = User.objects.filter(email__iexact=email).first()
+    outcome: Outcome = "unchanged"
+    if user is None:
+        user = User.objects.create_user(email, first_name=first_name, last_name=last_name)
+        outcome = "created"
+    elif (user.first_name, user.last_name) != (first_name, last_name):
+        user.first_name, user.last_name = first_name, last_name
+        user.save(update_fields=["first_name", "last_name"])
+        outcome = "updated"
+    membership = Membership.objects.filter(org=org, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(org=org, user=user, role=role)
+        record_audit(org=org, acting_user=acting_user, action="member.added", obj=user)
+        outcome = "created"
+    led = list(Team.objects.filter(leaders=membership))
+    if role == Role.SALES_LEADER and team is not None and team not in led:
+        led.append(team)
+    changed = change_membership(
+        membership=membership, acting_user=acting_user, role=role, team=team, led_teams=led
+    )
+    return "updated" if outcome == "unchanged" and changed == "updated" else outcome
+
+
+def owner_count(org: Organization) -> int:
+    return Membership.objects.for_org(org).filter(role=Role.OWNER).count()
+
+
+# --- invitations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_member(
+    *, org: Organization, acting_user: User, email: str, role: str, team: Team | None
+) -> Invitation:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        org=org,
+        email=email.lower(),
+        role=role,
+        team=team,
+        token_hash=hash_token(token),
+        invited_by=acting_user,
+        expires_at=now + dt.timedelta(days=settings.INVITATION_DAYS),
+    )
+    record_audit(
+        org=org,
+        acting_user=acting_user,
+        action="invitation.sent",
+        obj=invitation,
+        changes={"email": [None, invitation.email], "role": [None, role]},
+    )
+    context = {
+        "invitation": invitation,
+        "url": absolute_url(reverse("accounts:accept_invitation", args=[token])),
+        "inviter": acting_user,
+    }
+    subject = f"{acting_user} invited you to {org.name} on Lockstep"
+    text = render_to_string("email/invitation.txt", context)
+    html = render_to_string("email/invitation.html", context)
+    transaction.on_commit(lambda: send_email.enqueue([invitation.email], subject, text, html))
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, acting_user: User) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record_audit(
+        org=invitation.org, acting_user=acting_user, action="invitation.revoked", obj=invitation
+    )
+
+
+def find_pending_invitation(token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("org", "team")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+@transaction.atomic
+def accept_invitation(
+    *,
+    invitation: Invitation,
+    user: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    password: str = "",
+) -> Membership:
+    """Join the organization. `user` is the signed-in or existing person, else one is made."""
+    # Lock the row so two clicks on the same link cannot both succeed.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValueError("This invitation has already been used or has expired.")
+    if user is None:
+        user = User.objects.create_user(
+            invitation.email, password=password, first_name=first_name, last_name=last_name
+        )
+    membership = Membership.objects.filter(org=invitation.org, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            org=invitation.org,
+            user=user,
+            role=invitation.role,
+            team=invitation.team if invitation.role in (Role.REP, Role.PARTNER_REP) else None,
+        )
+        if invitation.role == Role.SALES_LEADER and invitation.team is not None:
+            membership.led_teams.add(invitation.team)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    record_audit(org=invitation.org, acting_user=user, action="invitation.accepted", obj=invitation)
+    return membership

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from lockstep.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("lockstep.accounts.urls")),
+    path("o/<slug:org_slug>/", include("lockstep.orgs.urls")),
+]
+
+handler500 = "lockstep.core.views.server_error"

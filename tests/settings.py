@@ -1,0 +1,15 @@
+"""Test settings: the real settings, with fast hashing, immediate tasks and in-memory mail."""
+
+import os
+import tempfile
+
+os.environ.setdefault("LOCKSTEP_DATA_DIR", tempfile.mkdtemp(prefix="lockstep-test-"))
+os.environ.setdefault("LOCKSTEP_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+
+from lockstep.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+WHITENOISE_AUTOREFRESH = True

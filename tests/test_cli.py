@@ -1,0 +1,159 @@
+"""The lockstep command: createorg, demo, serve's refusal, worker, the console script."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client, override_settings
+
+from lockstep.accounts.models import User
+from lockstep.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from lockstep.core.management.commands._serving import gunicorn_command, refuse_demo_passwords
+from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_createorg_prints_a_working_one_time_link() -> None:
+    out = run(
+        "createorg",
+        "--name",
+        "Initech",
+        "--slug",
+        "initech",
+        "--owner-email",
+        "Boss@Initech.example",
+    )
+    org = Organization.objects.get(slug="initech")
+    assert Membership.objects.get(org=org).role == Role.OWNER
+    path = re.search(r"http://127\.0\.0\.1:8000(/accounts/reset/\S+)", out)
+    assert path, out
+    client = Client()
+    form_url = client.get(path.group(1), follow=True).redirect_chain[-1][0]
+    client.post(
+        form_url, {"new_password1": "initech-secret-1", "new_password2": "initech-secret-1"}
+    )
+    assert User.objects.get(email="boss@initech.example").check_password("initech-secret-1")
+    assert "no longer works" in Client().get(path.group(1), follow=True).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "X", "--slug", "bad slug", "--owner-email", "a@b.example"], "slug"),
+        (["--name", "X", "--slug", "ok", "--owner-email", "nope"], "valid email"),
+        (["--name", " ", "--slug", "ok", "--owner-email", "a@b.example"], "--name"),
+    ],
+)
+def test_createorg_bad_input(args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        run("createorg", *args)
+    assert not Organization.objects.exists()
+
+
+@pytest.mark.django_db
+def test_createorg_refuses_a_taken_slug() -> None:
+    run("createorg", "--name", "A", "--slug", "taken", "--owner-email", "a@b.example")
+    with pytest.raises(CommandError, match="already exists"):
+        run("createorg", "--name", "B", "--slug", "taken", "--owner-email", "c@d.example")
+
+
+@pytest.mark.django_db
+def test_demo_data_is_realistic_and_loaded_once() -> None:
+    org = load_demo(lambda _: None)
+    teams = Team.objects.for_org(org)
+    reps = Membership.objects.for_org(org).filter(role__in=[Role.REP, Role.PARTNER_REP])
+    assert 30 <= teams.count() <= 40
+    assert 250 <= reps.count() <= 400
+    assert {t.channel for t in teams} == set(Channel.values)
+    assert 3 <= Membership.objects.for_org(org).filter(role=Role.MARKETER).count() <= 5
+    assert not reps.filter(team__isnull=True).exists()
+    for email, _ in DEMO_LOGINS:
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    partner_team = Membership.objects.get(user__email="partner@demo.example").team
+    assert partner_team is not None and partner_team.channel == Channel.PARTNER
+    leader = Membership.objects.get(user__email="leader@demo.example")
+    assert leader.led_teams.count() == 1
+    counts = (User.objects.count(), Team.objects.count())
+    load_demo(lambda _: None)
+    assert (User.objects.count(), Team.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_demo_command_refuses_without_debug() -> None:
+    with pytest.raises(CommandError, match="debug mode"):
+        run("demo", "--no-serve")
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_demo_command_prints_logins() -> None:
+    out = run("demo", "--no-serve")
+    for email, _ in DEMO_LOGINS:
+        assert email in out
+    assert DEMO_PASSWORD in out
+
+
+@pytest.mark.django_db
+def test_serve_refuses_demo_passwords_outside_debug() -> None:
+    load_demo(lambda _: None)
+    with pytest.raises(CommandError, match="demo password"):
+        refuse_demo_passwords()
+    with override_settings(DEBUG=True):
+        refuse_demo_passwords()
+    for email, _ in DEMO_LOGINS:
+        user = User.objects.get(email=email)
+        user.set_password("a-real-production-secret")
+        user.save()
+    refuse_demo_passwords()
+
+
+def test_serve_uses_gunicorn() -> None:
+    command = gunicorn_command("127.0.0.1", 8123, 2)
+    assert command[1:3] == ["-m", "gunicorn"] and "127.0.0.1:8123" in command
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_queued_tasks_and_exits_in_batch_mode() -> None:
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        from lockstep.core.tasks import send_email
+
+        result = send_email.enqueue(["a@b.example"], "Hello", "Body")
+        assert result.status == "READY"
+        call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
+        result.refresh()
+        assert result.status == "SUCCESSFUL"
+    assert len(mail.outbox) == 1
+
+
+def test_console_script_wraps_manage_commands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "LOCKSTEP_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "lockstep.settings",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "lockstep.cli", "help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ["demo", "serve", "worker", "createorg", "import", "migrate"]:
+        assert command in result.stdout

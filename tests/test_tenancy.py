@@ -1,0 +1,95 @@
+"""Every page under /o/<org-slug>/ is invisible to people outside that organization."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from lockstep.core.permissions import PERMISSIONS, Perm
+from lockstep.orgs.models import Invitation, Membership, Role
+from tests.conftest import World
+
+
+def org_patterns() -> list[tuple[str, URLPattern]]:
+    """(route template, pattern) for every URL pattern under /o/<org_slug>/."""
+    found: list[tuple[str, URLPattern]] = []
+
+    def walk(patterns: list, prefix: str) -> None:  # type: ignore[type-arg]
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif "<slug:org_slug>" in route:
+                found.append((route, p))
+
+    walk(get_resolver().url_patterns, "/")
+    return found
+
+
+def fill(route: str, world: World) -> str:
+    """Fill a route's parameters with the ids of real objects of the victim organization."""
+    invitation, _ = Invitation.objects.get_or_create(
+        org=world.org,
+        email="x@acme.example",
+        token_hash="h" * 64,
+        defaults={"role": Role.REP, "expires_at": "2099-01-01T00:00:00Z"},
+    )
+    samples = {
+        "org_slug": world.org.slug,
+        "team_id": world.team.pk,
+        "membership_id": Membership.objects.get(org=world.org, user=world.rep).pk,
+        "invitation_id": invitation.pk,
+    }
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(2)
+        assert name in samples, f"add a sample value for <{name}> in tests/test_tenancy.py"
+        return str(samples[name])
+
+    return re.sub(r"<(\w+:)?(\w+)>", sub, route)
+
+
+def test_there_are_org_pages_to_walk() -> None:
+    assert len(org_patterns()) >= 10
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_org_page_is_404_for_a_member_of_another_org(world: World, method: str) -> None:
+    client = world.client(world.outsider)  # owner of Globex: the most powerful outsider
+    for route, _ in org_patterns():
+        url = fill(route, world)
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url} gave {response.status_code}"
+
+
+def test_every_org_page_is_404_for_a_removed_member(world: World) -> None:
+    Membership.objects.filter(org=world.org, user=world.owner).delete()
+    client = world.client(world.owner)
+    for route, _ in org_patterns():
+        assert client.get(fill(route, world)).status_code == 404
+
+
+def test_every_org_page_asks_anonymous_visitors_to_log_in(world: World) -> None:
+    client = world.client(None)
+    for route, _ in org_patterns():
+        url = fill(route, world)
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_every_org_view_declares_a_permission() -> None:
+    for route, pattern in org_patterns():
+        perm = getattr(pattern.callback, "lockstep_perm", None)
+        assert perm in PERMISSIONS, f"{route} is not decorated with @org_view"
+
+
+def test_unknown_org_slug_is_404(world: World) -> None:
+    assert world.client(world.owner).get("/o/no-such-org/").status_code == 404
+
+
+def test_permission_table_covers_every_permission() -> None:
+    assert set(PERMISSIONS) == set(Perm)
+    assert all(PERMISSIONS[p] <= set(Role.values) for p in Perm)
