@@ -9,6 +9,8 @@ from lockstep.accounts.models import User
 from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, UserFactory
 
+pytest_plugins = ["tests.browser"]
+
 
 @dataclass
 class World:

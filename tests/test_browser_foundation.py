@@ -9,7 +9,7 @@ import pytest
 from lockstep.accounts.models import User
 from lockstep.core.demo import DEMO_PASSWORD, load_demo
 from lockstep.orgs.models import Membership, Organization, Role
-from tests.browser import browser, shot  # noqa: F401 — the fixture is used by name
+from tests.browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +29,14 @@ def demo(live_server: Any) -> str:
     return str(live_server.url)
 
 
+def watch_errors(page: Any) -> list[str]:
+    """Collect console errors (e.g. CSP violations) and failed requests of a page."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    return errors
+
+
 def log_in(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/o/demo/")
     page.fill("input[name=username]", email)
@@ -43,9 +51,7 @@ def test_each_demo_role_logs_in_and_lands_on_its_page(
     for width, suffix in [(1280, "desktop"), (375, "phone")]:
         context = browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+        errors = watch_errors(page)
         log_in(page, demo, email)
         page.wait_for_url(f"{demo}/o/demo/")
         assert heading in page.locator("h1").first.inner_text()
