@@ -216,3 +216,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOCKSTEP_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- uploads (rep kit assets) ---------------------------------------------------------
+ASSET_MAX_MB = env_int("LOCKSTEP_ASSET_MAX_MB", 25)
+ASSET_EXTENSIONS = env_list(
+    "LOCKSTEP_ASSET_EXTENSIONS",
+    "pdf,ppt,pptx,key,doc,docx,xls,xlsx,csv,txt,md,png,jpg,jpeg,gif,webp,mp4,mov,zip",
+)

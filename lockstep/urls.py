@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("lockstep.accounts.urls")),
     path("o/<slug:org_slug>/", include("lockstep.orgs.urls")),
+    path("o/<slug:org_slug>/programs/", include("lockstep.programs.urls")),
 ]
 
 handler500 = "lockstep.core.views.server_error"

@@ -18,6 +18,8 @@ from lockstep.accounts.models import User
 from lockstep.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from lockstep.core.management.commands._serving import gunicorn_command, refuse_demo_passwords
 from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
+from lockstep.programs.models import PreviewFeedback, Program, ProgramStatus
+from lockstep.programs.services import program_readiness
 
 
 def run(*args: str) -> str:
@@ -88,9 +90,15 @@ def test_demo_data_is_realistic_and_loaded_once() -> None:
     assert partner_team is not None and partner_team.channel == Channel.PARTNER
     leader = Membership.objects.get(user__email="leader@demo.example")
     assert leader.led_teams.count() == 1
-    counts = (User.objects.count(), Team.objects.count())
+    programs = Program.objects.for_org(org)
+    assert 8 <= programs.count() <= 12
+    assert set(programs.values_list("status", flat=True)) == set(ProgramStatus.values)
+    scores = {p.status: program_readiness(p).score for p in programs}
+    assert scores["draft"] < org.readiness_threshold  # drafts show real findings
+    assert PreviewFeedback.objects.filter(program__status="preview").exists()
+    counts = (User.objects.count(), Team.objects.count(), programs.count())
     load_demo(lambda _: None)
-    assert (User.objects.count(), Team.objects.count()) == counts
+    assert (User.objects.count(), Team.objects.count(), programs.count()) == counts
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from lockstep.core.permissions import PERMISSIONS, Perm
 from lockstep.orgs.models import Invitation, Membership, Role
+from lockstep.programs.models import Asset, Program, ProgramStatus
 from tests.conftest import World
 
 
@@ -36,8 +37,18 @@ def fill(route: str, world: World) -> str:
         token_hash="h" * 64,
         defaults={"role": Role.REP, "expires_at": "2099-01-01T00:00:00Z"},
     )
+    program, _ = Program.objects.get_or_create(
+        org=world.org, name="Victim program", defaults={"status": ProgramStatus.LIVE}
+    )
+    program.audience.add(world.region)
+    asset, _ = Asset.objects.get_or_create(
+        org=world.org, program=program, kind="brief", title="Secret", url="https://x.example"
+    )
     samples = {
         "org_slug": world.org.slug,
+        "program_id": program.pk,
+        "item_id": asset.pk,
+        "kind": "assets",
         "team_id": world.team.pk,
         "membership_id": Membership.objects.get(org=world.org, user=world.rep).pk,
         "invitation_id": invitation.pk,

@@ -9,6 +9,14 @@ from lockstep.core.permissions import Perm, can
 from lockstep.orgs.models import Membership
 
 
+def _active(path: str, url: str, home: str) -> bool:
+    if url == home:
+        return path == url
+    if url.endswith("/programs/"):
+        return path.startswith(url) and not path.startswith(url + "calendar/")
+    return path.startswith(url)
+
+
 def lockstep(request: HttpRequest) -> dict[str, Any]:
     membership: Membership | None = getattr(request, "membership", None)
     context: dict[str, Any] = {"org": None, "membership": membership, "nav": [], "my_orgs": []}
@@ -23,6 +31,8 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     slug = org.slug
     items = [("Home", reverse("orgs:home", args=[slug]), Perm.VIEW_ORG)]
     items += [
+        ("Programs", reverse("programs:list", args=[slug]), Perm.VIEW_PROGRAMS),
+        ("Calendar", reverse("programs:calendar", args=[slug]), Perm.VIEW_PROGRAMS),
         ("Teams", reverse("orgs:teams", args=[slug]), Perm.VIEW_TEAMS),
         ("People", reverse("orgs:members", args=[slug]), Perm.VIEW_MEMBERS),
         ("Settings", reverse("orgs:settings", args=[slug]), Perm.MANAGE_ORG),
@@ -32,7 +42,7 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     home = reverse("orgs:home", args=[slug])
     context["org"] = org
     context["nav"] = [
-        {"label": label, "url": url, "active": path == url if url == home else path.startswith(url)}
+        {"label": label, "url": url, "active": _active(path, url, home)}
         for label, url, perm in items
         if can(membership, perm)
     ]

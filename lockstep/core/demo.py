@@ -33,8 +33,9 @@ class DemoStep:
 
 def demo_steps() -> list[DemoStep]:
     from lockstep.orgs.demo import load_people
+    from lockstep.programs.demo import load_programs
 
-    return [DemoStep("people", load_people)]
+    return [DemoStep("people", load_people), DemoStep("programs", load_programs)]
 
 
 def load_demo(stdout_write: Callable[[str], None] = print) -> Organization:

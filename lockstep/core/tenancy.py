@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from lockstep.core.permissions import Perm, can
 from lockstep.orgs.models import Membership, Organization, Team
@@ -40,17 +41,17 @@ def resolve_membership(user: Any, org_slug: str) -> Membership | None:
 def org_view(
     perm: Perm = Perm.VIEW_ORG,
 ) -> Callable[
-    [Callable[Concatenate[OrgRequest, P], HttpResponse]],
-    Callable[Concatenate[HttpRequest, P], HttpResponse],
+    [Callable[Concatenate[OrgRequest, P], HttpResponseBase]],
+    Callable[Concatenate[HttpRequest, P], HttpResponseBase],
 ]:
     """Decorate a view under /o/<org-slug>/: login required, membership required (else 404),
     permission required (else 403). The view receives an OrgRequest and no org_slug."""
 
     def decorator(
-        view: Callable[Concatenate[OrgRequest, P], HttpResponse],
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+        view: Callable[Concatenate[OrgRequest, P], HttpResponseBase],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             kwargs.pop("org_slug", None)
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())

@@ -19,6 +19,7 @@ from lockstep.orgs import services
 from lockstep.orgs.forms import InviteForm, MembershipForm, OrgSettingsForm, TeamForm
 from lockstep.orgs.models import Channel, Invitation, Membership, Organization, Role, Team
 from lockstep.programs.models import Program, ProgramStatus
+from lockstep.programs.views import rep_programs
 
 
 def team_tree(org: Organization, only: set[int] | None = None) -> list[dict[str, Any]]:
@@ -57,7 +58,7 @@ def home(request: OrgRequest) -> HttpResponse:
     context: dict[str, Any] = {"role": membership.role}
     if membership.is_rep:
         context["team"] = membership.team
-        context["live_programs"] = []  # briefs arrive with the programs module
+        context["live_programs"] = rep_programs(membership)
         return render(request, "orgs/home_rep.html", context)
     if membership.role == Role.SALES_LEADER:
         ids = services.leader_team_ids(membership)

@@ -1,13 +1,19 @@
-"""Programs. This release holds the program's identity and lifecycle state, which the
-activity-event table refers to; the six-question sell-in plan builds on it."""
+"""Programs and their six-question sell-in plan.
+
+A program answers six questions before launch (docs/readiness.md): sell-in activities,
+buy-in (sponsors, champions, preview feedback), WIIFM, the rep kit, per-team targets and
+the training plan. Each answer is its own model so each section is edited on its own."""
 
 from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, TenantQuerySet
+from lockstep.orgs.models import Organization, Team, TenantQuerySet
 
 
 class AssetKind(models.TextChoices):
@@ -36,6 +42,17 @@ class ProgramStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class IncentiveKind(models.TextChoices):
+    NONE = "none", "None"
+    SPIFF = "spiff", "SPIFF"
+    ACCELERATOR = "accelerator", "Commission accelerator"
+    QUOTA_CREDIT = "quota_credit", "Quota credit"
+    OTHER = "other", "Other"
+
+
+WIIFM_MAX = 280
+
+
 class Program(models.Model):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="programs")
     name = models.CharField(max_length=160)
@@ -48,13 +65,291 @@ class Program(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    summary = models.TextField(blank=True, help_text="Markdown.")
+    audience = models.ManyToManyField(Team, blank=True, related_name="programs")
+    launch_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    campaign_codes = models.JSONField(default=list, blank=True)
+    # WIIFM: what is in it for the salesperson.
+    wiifm = models.TextField(blank=True, max_length=WIIFM_MAX)
+    incentive_kind = models.CharField(
+        max_length=20, choices=IncentiveKind.choices, default=IncentiveKind.NONE
+    )
+    incentive_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    incentive_currency = models.CharField(max_length=3, blank=True)
+    proof_points = models.TextField(blank=True, help_text="Markdown.")
+    # Launch below the readiness threshold, by an owner, with a reason.
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
+    launch_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["org", "status"], name="program_org_status")]
+        indexes = [
+            models.Index(fields=["org", "status"], name="program_org_status"),
+            models.Index(fields=["org", "launch_date"], name="program_org_launch"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(launch_date__isnull=True)
+                | models.Q(end_date__gte=models.F("launch_date")),
+                name="program_end_after_launch",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProgramChild(models.Model):
+    """Base of every section row: belongs to a program (and so to its organization)."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ActivityKind(models.TextChoices):
+    KICKOFF = "kickoff", "Kickoff briefing"
+    CASCADE = "cascade", "Manager cascade"
+    ROADSHOW = "roadshow", "Roadshow"
+    PARTNER_WEBINAR = "partner_webinar", "Partner webinar"
+    OTHER = "other", "Other"
+
+
+class SellInActivity(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    date = models.DateField()
+    teams = models.ManyToManyField(Team, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.date:%d %b %Y}"
+
+
+class Endorsement(ProgramChild):
+    """A sales leader of an audience team backs the program: pressed by the leader only."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="endorsements")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    comment = models.TextField(blank=True, max_length=1000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "leader"], name="endorsement_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader} endorses {self.program}"
+
+
+class Champion(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="champions")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "team", "user"], name="champion_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} champions {self.program} in {self.team}"
+
+
+class PreviewFeedback(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="feedback")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=4000)
+    response = models.TextField(blank=True, max_length=4000)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    addressed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Feedback on {self.program} by {self.author}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.addressed_at is None
+
+
+def asset_upload_to(asset: Asset, filename: str) -> str:
+    # Only the base name survives: "../../etc/passwd" becomes "passwd".
+    name = PurePath(filename.replace("\\", "/")).name or "file"
+    return f"orgs/{asset.org_id}/programs/{asset.program_id}/{timezone.now():%Y%m%d%H%M%S}-{name}"
+
+
+class Asset(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=20, choices=AssetKind.choices)
+    title = models.CharField(max_length=160)
+    file = models.FileField(upload_to=asset_upload_to, blank=True, max_length=300)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    url = models.URLField(blank=True, max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_on = models.DateField(null=True, blank=True)
+    partner_visible = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(file="") & ~models.Q(url=""))
+                | (~models.Q(file="") & models.Q(url="")),
+                name="asset_file_xor_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_expired(self, today: dt.date | None = None) -> bool:
+        return self.expires_on is not None and self.expires_on < (today or timezone.localdate())
+
+
+class TargetMetric(models.TextChoices):
+    LEADS_WORKED = "leads_worked", "Leads worked"
+    MEETINGS = "meetings", "Meetings"
+    OPPORTUNITIES = "opportunities", "Opportunities"
+    PIPELINE = "pipeline", "Pipeline value"
+    WON_REVENUE = "won_revenue", "Won revenue"
+    UNITS = "units", "Units"
+
+
+class TargetPeriod(models.TextChoices):
+    PROGRAM = "program", "Whole program"
+    MONTH = "month", "Per month"
+    QUARTER = "quarter", "Per quarter"
+
+
+class TargetStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the leader"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Target(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="targets")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(max_length=20, choices=TargetMetric.choices)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    period = models.CharField(
+        max_length=10, choices=TargetPeriod.choices, default=TargetPeriod.PROGRAM
+    )
+    status = models.CharField(
+        max_length=15, choices=TargetStatus.choices, default=TargetStatus.PENDING
+    )
+    leader_comment = models.TextField(blank=True, max_length=2000)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team__name", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "team", "metric"], name="target_once_per_team_metric"
+            ),
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="target_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.value} {self.get_metric_display()}"
+
+
+class TrainingKind(models.TextChoices):
+    LIVE = "live", "Live session"
+    SELF_PACED = "self_paced", "Self-paced module"
+
+
+class TrainingItem(ProgramChild):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="training")
+    kind = models.CharField(max_length=12, choices=TrainingKind.choices)
+    title = models.CharField(max_length=160)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField()
+    join_url = models.URLField(blank=True, max_length=500)
+    content_url = models.URLField(blank=True, max_length=500)
+    content = models.TextField(blank=True, help_text="Markdown.")
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="training_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class KnowledgeCheck(ProgramChild):
+    """The program's quiz. Questions and attempts arrive with the enablement module; its
+    presence (with a pass mark) already counts in readiness."""
+
+    program = models.OneToOneField(
+        Program, on_delete=models.CASCADE, related_name="knowledge_check"
+    )
+    title = models.CharField(max_length=160, default="Knowledge check")
+    pass_mark = models.PositiveSmallIntegerField(default=80)
+    attempts_allowed = models.PositiveSmallIntegerField(default=3)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RepQuestion(ProgramChild):
+    """A question a rep asked from the brief; the feedback module answers them."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=2000)
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from lockstep.orgs.forms import TeamChoiceField
+from lockstep.orgs.models import Membership, Organization, Role, Team
+from lockstep.programs.models import (
+    WIIFM_MAX,
+    ActivityKind,
+    AssetKind,
+    IncentiveKind,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+    TargetMetric,
+    TargetPeriod,
+    TargetStatus,
+    TrainingKind,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CODE_RE = re.compile(r"^[\w.\-/ ]{1,60}$")
+
+
+class TeamsField(forms.ModelMultipleChoiceField[Team]):
+    def label_from_instance(self, obj: Team) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent else f"{obj.name} (all)"
+
+
+def org_teams(org: Organization) -> Any:
+    return Team.objects.for_org(org).select_related("parent").order_by("parent__name", "name")
+
+
+class UserChoiceField(forms.ModelChoiceField[Membership]):
+    def label_from_instance(self, obj: Membership) -> str:
+        team = f" · {obj.team.name}" if obj.team else ""
+        return f"{obj.user}{team}"
+
+
+def staff(org: Organization) -> Any:
+    return (
+        Membership.objects.for_org(org)
+        .filter(role__in=[Role.OWNER, Role.MARKETER])
+        .select_related("user", "team")
+        .order_by("user__first_name")
+    )
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(max_length=160)
+    kind = forms.ChoiceField(choices=ProgramKind.choices)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=20000,
+        help_text="What it is and why it matters. Markdown: **bold**, lists, links.",
+    )
+    owner = UserChoiceField(queryset=Membership.objects.none(), required=False)
+    audience = TeamsField(
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Picking a region includes all its teams.",
+    )
+    launch_date = forms.DateField(required=False, widget=DATE)
+    end_date = forms.DateField(required=False, widget=DATE)
+    campaign_codes = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="CRM campaign names or codes, comma-separated: leads are matched by them.",
+    )
+
+    def __init__(self, *args: Any, org: Organization, program: Program | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.org, self.program = org, program
+        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
+        self.fields["audience"].queryset = org_teams(org)  # type: ignore[attr-defined]
+
+    def clean_campaign_codes(self) -> list[str]:
+        raw = self.cleaned_data["campaign_codes"]
+        codes = [c.strip() for c in raw.split(",") if c.strip()]
+        for code in codes:
+            if not CODE_RE.match(code):
+                raise forms.ValidationError(f"“{code[:60]}” is not a valid campaign code.")
+        lowered = [c.lower() for c in codes]
+        if len(set(lowered)) != len(lowered):
+            raise forms.ValidationError("A campaign code is listed twice.")
+        others = Program.objects.for_org(self.org)
+        if self.program is not None:
+            others = others.exclude(pk=self.program.pk)
+        for other in others.exclude(campaign_codes=[]):
+            clash = {c.lower() for c in other.campaign_codes} & set(lowered)
+            if clash:
+                raise forms.ValidationError(
+                    f"“{sorted(clash)[0]}” is already used by the program “{other.name}”."
+                )
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        launch, end = cleaned.get("launch_date"), cleaned.get("end_date")
+        if launch and end and end < launch:
+            self.add_error("end_date", "The end date is before the launch date.")
+        return cleaned
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        owner = data.pop("owner")
+        data["owner"] = owner.user if owner else None
+        return data
+
+
+def audience_choices(org: Organization, team_ids: set[int]) -> Any:
+    return org_teams(org).filter(pk__in=team_ids)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActivityKind.choices)
+    date = forms.DateField(widget=DATE)
+    teams = TeamsField(queryset=Team.objects.none(), widget=forms.CheckboxSelectMultiple)
+    owner = UserChoiceField(queryset=Membership.objects.none(), required=False)
+    notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["teams"].queryset = audience_choices(org, team_ids)  # type: ignore[attr-defined]
+        self.fields["teams"].help_text = "Audience teams this activity reaches."
+        people = Membership.objects.for_org(org).filter(
+            role__in=[Role.OWNER, Role.MARKETER, Role.SALES_LEADER]
+        )
+        self.fields["owner"].queryset = people.select_related("user", "team")  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        owner = data.pop("owner")
+        data["owner"] = owner.user if owner else None
+        return data
+
+
+class WiifmForm(forms.Form):
+    wiifm = forms.CharField(
+        label="What's in it for the rep",
+        required=False,
+        max_length=WIIFM_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "data-counter": str(WIIFM_MAX)}),
+        help_text="Plain words, the rep's language: how this helps them hit their number.",
+    )
+    incentive_kind = forms.ChoiceField(choices=IncentiveKind.choices, label="Incentive")
+    incentive_amount = forms.DecimalField(
+        required=False, min_value=0, max_digits=12, decimal_places=2, label="Amount"
+    )
+    incentive_currency = forms.CharField(required=False, max_length=3, label="Currency")
+    proof_points = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Customer results, numbers, quotes. Markdown.",
+    )
+
+    def clean_incentive_currency(self) -> str:
+        value: str = self.cleaned_data["incentive_currency"].strip().upper()
+        if value and not re.fullmatch(r"[A-Z]{3}", value):
+            raise forms.ValidationError("A three-letter code such as EUR or USD.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("incentive_kind") not in (None, IncentiveKind.NONE):
+            if not cleaned.get("incentive_amount"):
+                self.add_error("incentive_amount", "Give the incentive's amount.")
+            if not cleaned.get("incentive_currency"):
+                self.add_error("incentive_currency", "Give the currency, e.g. EUR.")
+        return cleaned
+
+
+class AssetForm(forms.Form):
+    kind = forms.ChoiceField(choices=AssetKind.choices)
+    title = forms.CharField(max_length=160)
+    file = forms.FileField(required=False)
+    url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Or a link")
+    owner = UserChoiceField(queryset=Membership.objects.none(), required=False)
+    expires_on = forms.DateField(required=False, widget=DATE)
+    partner_visible = forms.BooleanField(required=False, label="Partners may see it")
+
+    def __init__(self, *args: Any, org: Organization, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
+        exts = ", ".join(settings.ASSET_EXTENSIONS)
+        self.fields["file"].help_text = f"Up to {settings.ASSET_MAX_MB} MB: {exts}."
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return upload
+        name = PurePath(str(upload.name).replace("\\", "/")).name
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in settings.ASSET_EXTENSIONS:
+            raise forms.ValidationError(
+                f"Files of type “.{ext or '?'}” are not accepted. Allowed: "
+                + ", ".join(settings.ASSET_EXTENSIONS)
+                + "."
+            )
+        if upload.size > settings.ASSET_MAX_MB * 1024 * 1024:
+            size = upload.size / 1048576
+            raise forms.ValidationError(
+                f"The file is {size:.1f} MB; the limit is {settings.ASSET_MAX_MB} MB."
+            )
+        upload.name = name
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        has_file, has_url = bool(cleaned.get("file")), bool(cleaned.get("url"))
+        if has_file == has_url and not self.errors:
+            raise forms.ValidationError("Upload a file or give a link (one of the two).")
+        return cleaned
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        owner = data.pop("owner")
+        data["owner"] = owner.user if owner else None
+        upload = data.pop("file")
+        if upload:
+            data["file"] = upload
+            data["original_name"] = upload.name[:200]
+            data["size"] = upload.size
+            guessed = mimetypes.guess_type(upload.name)[0]
+            data["content_type"] = guessed or "application/octet-stream"
+        return data
+
+
+class TargetForm(forms.Form):
+    team = TeamChoiceField(queryset=Team.objects.none())
+    metric = forms.ChoiceField(choices=TargetMetric.choices)
+    value = forms.DecimalField(min_value=0.01, max_digits=14, decimal_places=2)
+    period = forms.ChoiceField(choices=TargetPeriod.choices)
+
+    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["team"].queryset = audience_choices(org, team_ids)  # type: ignore[attr-defined]
+
+
+class TargetResponseForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(TargetStatus.ACKNOWLEDGED, "Acknowledge"), (TargetStatus.DISPUTED, "Dispute")]
+    )
+    comment = forms.CharField(required=False, max_length=2000)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status") == TargetStatus.DISPUTED and not cleaned.get("comment"):
+            self.add_error("comment", "Say why you dispute it, so marketing can respond.")
+        return cleaned
+
+
+class TrainingForm(forms.Form):
+    kind = forms.ChoiceField(choices=TrainingKind.choices)
+    title = forms.CharField(max_length=160)
+    starts_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Live sessions: in the organization's time zone.",
+    )
+    duration_minutes = forms.IntegerField(min_value=1, max_value=600, label="Minutes")
+    join_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    content_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    content = forms.CharField(
+        required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    required = forms.BooleanField(required=False, initial=True)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("kind") == TrainingKind.LIVE:
+            if not cleaned.get("starts_at"):
+                self.add_error("starts_at", "A live session needs a date and time.")
+            if not cleaned.get("join_url"):
+                self.add_error("join_url", "A live session needs a joining link.")
+        elif cleaned.get("kind") == TrainingKind.SELF_PACED:
+            if not cleaned.get("content_url") and not cleaned.get("content"):
+                self.add_error("content_url", "Give a link to the module or write its content.")
+        return cleaned
+
+
+class KnowledgeCheckForm(forms.Form):
+    title = forms.CharField(max_length=160, initial="Knowledge check")
+    pass_mark = forms.IntegerField(min_value=1, max_value=100, initial=80, label="Pass mark (%)")
+    attempts_allowed = forms.IntegerField(min_value=1, max_value=10, initial=3)
+
+
+class ChampionForm(forms.Form):
+    member = UserChoiceField(queryset=Membership.objects.none(), label="Rep")
+
+    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["member"].queryset = (  # type: ignore[attr-defined]
+            Membership.objects.for_org(org)
+            .filter(role__in=[Role.REP, Role.PARTNER_REP], team_id__in=team_ids)
+            .select_related("user", "team")
+            .order_by("team__name", "user__first_name")
+        )
+
+
+class TextForm(forms.Form):
+    body = forms.CharField(
+        label="Your question", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EndorseForm(forms.Form):
+    comment = forms.CharField(required=False, max_length=1000)
+
+
+class FeedbackResponseForm(forms.Form):
+    response = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    addressed = forms.BooleanField(required=False, label="Mark as addressed")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("response") and not cleaned.get("addressed"):
+            raise forms.ValidationError("Write an answer or mark the feedback as addressed.")
+        return cleaned
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=ProgramStatus.choices)
+    override_reason = forms.CharField(required=False, max_length=2000)
+
+
+class ProgramFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *ProgramStatus.choices, ("archived", "Archived")],
+        required=False,
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *ProgramKind.choices], required=False)
+    owner = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), required=False, empty_label="Any owner"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Any audience team"
+    )
+
+    def __init__(self, *args: Any, org: Organization, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = org_teams(org)  # type: ignore[attr-defined]
