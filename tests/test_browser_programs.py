@@ -196,3 +196,30 @@ def test_rep_reads_and_acknowledges_the_brief_on_a_phone(
     page.emulate_media(media="print")
     shot(page, "programs-7-brief-print")
     page.close()
+
+
+def test_demo_program_pages_on_desktop_and_phone(browser: Any, live_server: Any) -> None:
+    from lockstep.core.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(lambda _: None)
+    base = live_server.url
+    draft = Program.objects.get(name="Mid-market bundle pricing")
+    preview = Program.objects.get(name="EMEA Data Residency launch")
+    for width, suffix in [(1280, "desktop"), (375, "phone")]:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", "marketer@demo.example")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{base}/o/demo/")
+        for path, name in [
+            ("programs/", "list"),
+            ("programs/calendar/", "calendar"),
+            (f"programs/{draft.pk}/", "draft"),
+            (f"programs/{preview.pk}/", "preview"),
+        ]:
+            page.goto(f"{base}/o/demo/{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not overflow, f"{name} scrolls sideways at {width}px"
+            shot(page, f"programs-demo-{name}-{suffix}")
+        page.close()

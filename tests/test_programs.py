@@ -615,3 +615,87 @@ def test_markdown_is_sanitised(world: World) -> None:
     body = world.client(world.rep).get(f"/o/acme/programs/{program.pk}/brief/").content.decode()
     main = body.split("<main")[1]
     assert "<script>alert" not in main and 'href="javascript:' not in main and "<img" not in main
+
+
+def test_edit_program_changes_and_audits(world: World) -> None:
+    program = make_program(world)
+    client = world.client(world.marketer)
+    assert "Atlas launch" in client.get(f"/o/acme/programs/{program.pk}/edit/").content.decode()
+    response = client.post(
+        f"/o/acme/programs/{program.pk}/edit/",
+        {
+            "name": "Atlas 2",
+            "kind": "campaign",
+            "audience": [world.team.pk],
+            "campaign_codes": "ATLAS-2",
+        },
+    )
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert (program.name, program.kind, program.campaign_codes) == (
+        "Atlas 2",
+        "campaign",
+        ["ATLAS-2"],
+    )
+    assert list(program.audience.all()) == [world.team]
+    changes = AuditLog.objects.get(action="program.updated").changes
+    assert changes["name"] == ["Atlas launch", "Atlas 2"] and changes["audience"] == [
+        ["EMEA"],
+        ["London Enterprise"],
+    ]
+    bad = client.post(f"/o/acme/programs/{program.pk}/edit/", {"name": "", "kind": "campaign"})
+    assert bad.status_code == 400
+
+
+def test_viewer_reads_the_program_page_without_edit_controls(world: World) -> None:
+    program = make_program(world, status=ProgramStatus.LIVE)
+    body = world.client(world.viewer).get(f"/o/acme/programs/{program.pk}/").content.decode()
+    assert "Readiness" in body and "Add a sell-in activity" not in body and "Go live" not in body
+    response = world.client(world.viewer).post(
+        f"/o/acme/programs/{program.pk}/wiifm/", {"wiifm": "x", "incentive_kind": "none"}
+    )
+    assert response.status_code == 403
+
+
+def test_archive_and_restore(world: World) -> None:
+    program = make_program(world)
+    client = world.client(world.marketer)
+    client.post(f"/o/acme/programs/{program.pk}/archive/")
+    program.refresh_from_db()
+    assert program.archived_at is not None
+    client.post(f"/o/acme/programs/{program.pk}/archive/")
+    program.refresh_from_db()
+    assert program.archived_at is None
+
+
+def test_remove_a_section_item(world: World) -> None:
+    program = make_program(world)
+    activity = services.add_activity(
+        program=program,
+        acting_user=world.marketer,
+        teams=[world.region],
+        kind="roadshow",
+        date=TODAY,
+        owner=None,
+        notes="",
+    )
+    client = world.client(world.marketer)
+    assert (
+        client.post(f"/o/acme/programs/{program.pk}/nonsense/{activity.pk}/delete/").status_code
+        == 404
+    )
+    assert (
+        client.post(f"/o/acme/programs/{program.pk}/targets/{activity.pk}/delete/").status_code
+        == 404
+    )
+    client.post(f"/o/acme/programs/{program.pk}/activities/{activity.pk}/delete/")
+    assert not SellInActivity.objects.exists()
+    assert AuditLog.objects.filter(action="program.activity_removed").exists()
+
+
+def test_transition_to_a_bogus_status(world: World) -> None:
+    program = make_program(world)
+    response = world.client(world.marketer).post(
+        f"/o/acme/programs/{program.pk}/transition/", {"to": "exploded"}, follow=True
+    )
+    assert "not a program status" in response.content.decode()
