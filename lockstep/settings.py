@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "lockstep.accounts",
     "lockstep.orgs",
     "lockstep.programs",
+    "lockstep.enablement",
+    "lockstep.feedback",
+    "lockstep.insights",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("lockstep.accounts.urls")),
     path("o/<slug:org_slug>/", include("lockstep.orgs.urls")),
     path("o/<slug:org_slug>/programs/", include("lockstep.programs.urls")),
+    path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.enablement.urls")),
 ]
 
 handler500 = "lockstep.core.views.server_error"

@@ -49,6 +49,8 @@ def fill(route: str, world: World) -> str:
         "program_id": program.pk,
         "item_id": asset.pk,
         "kind": "assets",
+        "question_id": 1,
+        "attempt_id": 1,
         "team_id": world.team.pk,
         "membership_id": Membership.objects.get(org=world.org, user=world.rep).pk,
         "invitation_id": invitation.pk,

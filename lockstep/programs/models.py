@@ -87,6 +87,17 @@ class Program(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    pulse_anonymous = models.BooleanField(
+        default=False,
+        help_text="Marketing sees only team averages of at least five answers, never names.",
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Remind reps who have not confirmed the brief after this many days."
+    )
+    training_due_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="Required training and the knowledge check are due this many days after launch.",
+    )
     launched_at = models.DateTimeField(null=True, blank=True)
     launch_score = models.PositiveSmallIntegerField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -346,7 +357,14 @@ class RepQuestion(ProgramChild):
     )
     body = models.TextField(max_length=2000)
     answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Promoted to the program's FAQ, possibly reworded for everyone.
+    in_faq = models.BooleanField(default=False)
+    faq_question = models.TextField(blank=True, max_length=2000)
+    faq_answer = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,12 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
+from lockstep.enablement.models import Certification, TrainingCompletion
+from lockstep.enablement.services import check_status
 from lockstep.orgs.models import Membership, Role, Team
 from lockstep.orgs.services import leader_team_ids
 from lockstep.programs import forms as f
 from lockstep.programs import services
 from lockstep.programs.models import (
     Asset,
+    KnowledgeCheck,
     Champion,
     PreviewFeedback,
     Program,
@@ -544,13 +547,24 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
         assets = assets.filter(partner_visible=True)
     state = services.brief_state(program, request.user)
     training = list(program.training.all())
+    done = set(
+        TrainingCompletion.objects.filter(item__program=program, user=request.user).values_list(
+            "item_id", flat=True
+        )
+    )
+    check = KnowledgeCheck.objects.filter(program=program).first()
+    check_ready = check is not None and check.questions.exists()
     return {
+        "done": done,
+        "check_ready": check_ready,
+        "check_status": check_status(check, request.user) if check and check_ready else None,
+        "certified": Certification.objects.filter(program=program, user=request.user).exists(),
         "program": program,
         "state": state,
         "assets": assets,
         "training": training,
         "required_minutes": sum(t.duration_minutes for t in training if t.required),
-        "check": getattr(program, "knowledge_check", None),
+        "check": check,
         "shares": services.rep_target_share(program, membership),
         "faq": program.questions.exclude(answer="").order_by("-answered_at")[:20],
         "my_questions": program.questions.filter(asked_by=request.user)[:10],
@@ -608,13 +622,23 @@ def rep_programs(membership: Membership) -> list[dict[str, Any]]:
         .annotate(required_items=Count("training", filter=Q(training__required=True)))
         .order_by("launch_date")
     )
+    done = set(
+        TrainingCompletion.objects.filter(
+            user=membership.user, item__program__in=programs
+        ).values_list("item_id", flat=True)
+    )
     rows = []
     for program in programs:
         state = services.brief_state(program, membership.user)
         todo = []
         if not state.acknowledged:
             todo.append("Read the brief and confirm")
-        if program.required_items:
-            todo.append(f"{program.required_items} required training item(s)")
+        left = [t for t in program.training.all() if t.required and t.pk not in done]
+        if left:
+            todo.append(f"{len(left)} required training item{'s' if len(left) > 1 else ''} to do")
+        check = getattr(program, "knowledge_check", None)
+        if check is not None and check.questions.exists():
+            if not check_status(check, membership.user).passed:
+                todo.append("Pass the knowledge check")
         rows.append({"program": program, "state": state, "todo": todo})
     return rows

@@ -19,6 +19,11 @@
       update();
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { counters(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    counters(document);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (event) { counters(event.target); });
 })();

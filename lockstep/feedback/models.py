@@ -1,0 +1,79 @@
+"""Buy-in pulse surveys: rounds per program and one answer per rep per round."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from lockstep.orgs.models import Organization, Team, TenantQuerySet
+from lockstep.programs.models import Program
+
+PULSE_STATEMENTS = {
+    "understand": "I understand this program",
+    "helps": "It will help me hit my number",
+    "next_steps": "I know what to do next",
+}
+MIN_GROUP = 5  # anonymous pulses show a team only when at least this many answered
+
+
+class PulseRound(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pulse_rounds")
+    day_offset = models.PositiveSmallIntegerField(help_text="Days after launch; 0 = at launch.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day_offset"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "day_offset"], name="pulse_round_once"),
+        ]
+
+    def __str__(self) -> str:
+        return "At launch" if self.day_offset == 0 else f"Day {self.day_offset}"
+
+
+def _score_field(label: str) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(verbose_name=label)
+
+
+class PulseResponse(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(PulseRound, on_delete=models.CASCADE, related_name="responses")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pulse_responses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    understand = _score_field(PULSE_STATEMENTS["understand"])
+    helps = _score_field(PULSE_STATEMENTS["helps"])
+    next_steps = _score_field(PULSE_STATEMENTS["next_steps"])
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user"], name="pulse_one_answer_per_round"),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{f}__gte": 1, f"{f}__lte": 5}),
+                    name=f"pulse_{f}_1_to_5",
+                )
+                for f in PULSE_STATEMENTS
+            ],
+        ]
+        indexes = [
+            models.Index(fields=["program", "user", "updated_at"], name="pulse_program_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"Pulse by {self.user} ({self.round})"
+
+    @property
+    def average(self) -> float:
+        return float(self.understand + self.helps + self.next_steps) / 3
