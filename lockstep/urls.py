@@ -9,6 +9,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("lockstep.orgs.urls")),
     path("o/<slug:org_slug>/programs/", include("lockstep.programs.urls")),
     path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.enablement.urls")),
+    path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.feedback.urls")),
+    path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.insights.urls")),
 ]
 
 handler500 = "lockstep.core.views.server_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -42,7 +43,7 @@ def live_program(world: World) -> tuple[Program, TrainingItem, TrainingItem, Kno
         duration_minutes=30,
         join_url="https://meet.example",
         required=True,
-        starts_at="2027-01-10T10:00:00Z",
+        starts_at=dt.datetime(2027, 1, 10, 10, 0, tzinfo=dt.UTC),
     )
     check = program_services.set_knowledge_check(
         program=program,

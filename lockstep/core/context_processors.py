@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from lockstep.core.models import Notification
 from lockstep.core.permissions import Perm, can
 from lockstep.orgs.models import Membership
 
@@ -41,6 +42,9 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     home = reverse("orgs:home", args=[slug])
     context["org"] = org
+    context["unread"] = Notification.objects.filter(
+        org=org, user=request.user, read_at__isnull=True
+    ).count()
     context["nav"] = [
         {"label": label, "url": url, "active": _active(path, url, home)}
         for label, url, perm in items

@@ -95,3 +95,44 @@ class ActivityEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.verb} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """An in-app notification; e-mail copies depend on the person's preference."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)  # e.g. "question.answered", "program.launched"
+    key = models.CharField(max_length=200)  # the same key is never notified twice
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "org", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SentMessage(models.Model):
+    """One row per message sent: a retried task finds its key here and sends nothing."""
+
+    key = models.CharField(max_length=200, unique=True)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

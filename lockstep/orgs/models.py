@@ -122,6 +122,9 @@ class Membership(models.Model):
     )
     # The teams a sales leader leads (their sub-teams come with them).
     led_teams = models.ManyToManyField(Team, blank=True, related_name="leaders")
+    email_notifications = models.BooleanField(
+        default=True, help_text="Also send notifications by e-mail (otherwise in the app only)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("teams/<int:team_id>/delete/", views.team_delete, name="team_delete"),
     path("settings/", views.org_settings, name="settings"),
     path("audit/", views.audit_log, name="audit"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

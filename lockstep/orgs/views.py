@@ -10,9 +10,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lockstep.core.models import AuditLog
+from lockstep.core.models import AuditLog, Notification
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, access_membership, access_team, org_view
 from lockstep.orgs import services
@@ -317,3 +318,18 @@ def audit_log(request: OrgRequest) -> HttpResponse:
         qs = qs.filter(action__startswith=action)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "orgs/audit_log.html", {"page": page, "action": action})
+
+
+@org_view()
+def notifications(request: OrgRequest) -> HttpResponse:
+    mine = Notification.objects.filter(org=request.org, user=request.user)
+    if request.method == "POST":
+        if "email_form" in request.POST:
+            request.membership.email_notifications = request.POST.get("email") == "on"
+            request.membership.save(update_fields=["email_notifications"])
+            messages.success(request, "Notification settings saved.")
+        else:
+            mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("orgs:notifications", org_slug=request.org.slug)
+    page = Paginator(mine, 30).get_page(request.GET.get("page"))
+    return render(request, "orgs/notifications.html", {"page": page})

@@ -320,6 +320,8 @@ class TrainingItem(ProgramChild):
     content_url = models.URLField(blank=True, max_length=500)
     content = models.TextField(blank=True, help_text="Markdown.")
     required = models.BooleanField(default=True)
+    # Calendar invites: the same UID for every update, a higher SEQUENCE each time.
+    ics_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["starts_at", "id"]

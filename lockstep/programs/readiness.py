@@ -142,18 +142,36 @@ class Readiness:
         return self.score >= threshold
 
 
-Rule = tuple[State, list[str]]
+# --- helpers ------------------------------------------------------------------------------
 
-INCENTIVE_NAMES = {
+_Rule = tuple[State, list[Finding]]
+
+_INCENTIVE_NAMES = {
     "spiff": "SPIFF",
     "accelerator": "commission accelerator",
     "quota_credit": "quota credit",
     "other": "incentive",
 }
 
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 
 def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """12 May 2027 (no leading zero, English month whatever the locale)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _of(part: int, whole: int, singular: str, plural: str) -> str:
@@ -166,10 +184,28 @@ def _count(n: int, singular: str, plural: str) -> str:
 
 
 def _lower_first(text: str) -> str:
+    """ "Battlecard" → "battlecard"; an acronym stays as it is ("FAQ & objection handling")."""
+    first_word = text.split(" ", 1)[0]
+    if len(first_word) > 1 and first_word.isupper():
+        return text
     return text[:1].lower() + text[1:]
 
 
-class Audience:
+def _findings(question: Question, messages: list[str]) -> list[Finding]:
+    return [Finding(question, message) for message in messages]
+
+
+def _partial_unless(question: Question, messages: list[str]) -> _Rule:
+    """Complete exactly when nothing is wrong."""
+    return (State.PARTIAL if messages else State.COMPLETE), _findings(question, messages)
+
+
+def _is_valid(asset: AssetFact, today: dt.date) -> bool:
+    """Not expired: no expiry date, or it expires today or later."""
+    return asset.expires_on is None or asset.expires_on >= today
+
+
+class _Audience:
     """The audience expanded: chosen teams and their descendants; leaves are selling teams."""
 
     def __init__(self, facts: ProgramFacts) -> None:
@@ -187,6 +223,10 @@ class Audience:
         self.expanded = expanded
         self.selling = {t for t in expanded if not children.get(t)}
 
+    @property
+    def present(self) -> bool:
+        return bool(self.expanded)
+
     def lineage(self, team_id: int) -> set[int]:
         """The team and all its ancestors."""
         found: set[int] = set()
@@ -197,20 +237,34 @@ class Audience:
         return found
 
     def covered(self, by: set[int]) -> set[int]:
-        """Selling teams reached by `by` directly or through an ancestor."""
+        """Selling teams that are in `by` themselves or through an ancestor."""
         return {t for t in self.selling if self.lineage(t) & by}
 
 
-def _sell_in(facts: ProgramFacts, audience: Audience) -> Rule:
+# --- 1. sell-in ---------------------------------------------------------------------------
+
+
+def _late_activities(facts: ProgramFacts) -> list[str]:
+    if facts.launch_date is None:
+        return []
+    return [
+        f"The {activity.kind_label.lower()} on {_date(activity.date)} is after "
+        f"the launch date ({_date(facts.launch_date)})"
+        for activity in facts.activities
+        if activity.date > facts.launch_date
+    ]
+
+
+def _sell_in(facts: ProgramFacts, audience: _Audience) -> _Rule:
     messages = []
-    if not audience.selling:
+    if not audience.present:
         messages.append("No audience teams are picked: choose who this program is for.")
     if not facts.activities:
         messages.append(
             "No sell-in activity is planned: add a kickoff, a manager cascade, a roadshow "
             "or a webinar before launch."
         )
-        return State.EMPTY, messages
+        return State.EMPTY, _findings(Question.SELL_IN, messages)
     reached = audience.covered({t for a in facts.activities for t in a.team_ids})
     missing = len(audience.selling) - len(reached)
     if missing:
@@ -218,89 +272,102 @@ def _sell_in(facts: ProgramFacts, audience: Audience) -> Rule:
         messages.append(
             _of(missing, total, "is not reached", "are not reached") + " by any sell-in activity"
         )
-    if facts.launch_date is not None:
-        for activity in facts.activities:
-            if activity.date > facts.launch_date:
-                messages.append(
-                    f"The {activity.kind_label.lower()} on {_date(activity.date)} is after "
-                    f"the launch date ({_date(facts.launch_date)})"
-                )
-    return (State.PARTIAL if messages else State.COMPLETE), messages
+    messages.extend(_late_activities(facts))
+    return _partial_unless(Question.SELL_IN, messages)
 
 
-def _buy_in(facts: ProgramFacts, audience: Audience) -> Rule:
+# --- 2. buy-in ----------------------------------------------------------------------------
+
+
+def _buy_in(facts: ProgramFacts, audience: _Audience) -> _Rule:
     messages = []
     endorsed = facts.endorsement_count >= 1
     if not endorsed:
         messages.append("No sales leader has endorsed this program yet.")
-    championed = audience.selling & set(facts.champion_team_ids)
+    championed = audience.selling & facts.champion_team_ids
     missing = len(audience.selling) - len(championed)
     if missing:
         messages.append(_of(missing, len(audience.selling), "has no champion", "have no champion"))
-    if facts.open_feedback_count:
+    if facts.open_feedback_count > 0:
         n = facts.open_feedback_count
         messages.append(
             _count(n, "preview feedback item is", "preview feedback items are")
             + " not answered yet"
         )
-    if not messages:
-        return State.COMPLETE, messages
-    if not endorsed and not championed:
-        return State.EMPTY, messages
-    return State.PARTIAL, messages
+    if messages and not endorsed and not championed:
+        return State.EMPTY, _findings(Question.BUY_IN, messages)
+    return _partial_unless(Question.BUY_IN, messages)
 
 
-def _wiifm(facts: ProgramFacts) -> Rule:
+# --- 3. WIIFM -----------------------------------------------------------------------------
+
+
+def _incentive_is_consistent(facts: ProgramFacts) -> bool:
+    if facts.incentive_kind == "none":
+        return True
+    amount_ok = facts.incentive_amount is not None and facts.incentive_amount > 0
+    currency = facts.incentive_currency.strip()
+    return amount_ok and len(currency) == 3 and currency.isalpha()
+
+
+def _wiifm(facts: ProgramFacts) -> _Rule:
     if not facts.wiifm.strip():
-        return State.EMPTY, [
-            "The WIIFM statement is empty: say in the rep's words what is in it for them."
-        ]
+        message = "The WIIFM statement is empty: say in the rep's words what is in it for them."
+        return State.EMPTY, _findings(Question.WIIFM, [message])
     messages = []
     if not facts.proof_points.strip():
         messages.append(
             "Add proof points: customer results or numbers that make the WIIFM credible."
         )
-    if facts.incentive_kind != "none":
-        amount_ok = facts.incentive_amount is not None and facts.incentive_amount > 0
-        currency_ok = len(facts.incentive_currency.strip()) == 3
-        if not (amount_ok and currency_ok):
-            name = INCENTIVE_NAMES.get(facts.incentive_kind, "incentive")
-            messages.append(f"The {name} has no amount or currency.")
-    return (State.PARTIAL if messages else State.COMPLETE), messages
+    if not _incentive_is_consistent(facts):
+        name = _INCENTIVE_NAMES.get(facts.incentive_kind, "incentive")
+        messages.append(f"The {name} has no amount or currency.")
+    return _partial_unless(Question.WIIFM, messages)
 
 
-def _kit(facts: ProgramFacts, audience: Audience) -> Rule:
-    if not facts.assets:
-        return State.EMPTY, ["The rep kit is empty: add the brief, talk track and FAQ reps need."]
-    valid = [a for a in facts.assets if a.expires_on is None or a.expires_on >= facts.today]
-    messages = []
-    for kind, label in facts.required_asset_kinds:
-        if not any(a.kind == kind for a in valid):
-            messages.append(f"No {_lower_first(label)} in the kit (required).")
-    if not facts.required_asset_kinds and not valid:
-        messages.append("Every asset in the kit has expired.")
-    for asset in facts.assets:
-        if asset.expires_on is not None and asset.expires_on < facts.today:
-            messages.append(
-                f"The {_lower_first(asset.kind_label)} “{asset.title}” expired on "
-                f"{_date(asset.expires_on)}."
-            )
+# --- 4. rep kit ---------------------------------------------------------------------------
+
+
+def _missing_kinds(facts: ProgramFacts) -> list[str]:
+    """Required kinds with no asset at all (kinds whose assets all expired are reported
+    asset by asset instead)."""
+    present = {a.kind for a in facts.assets}
+    return [
+        f"No {_lower_first(label)} in the kit (required)."
+        for kind, label in facts.required_asset_kinds
+        if kind not in present
+    ]
+
+
+def _expired_assets(facts: ProgramFacts) -> list[str]:
+    return [
+        f"The {_lower_first(a.kind_label)} “{a.title}” expired on {_date(a.expires_on)}."
+        for a in facts.assets
+        if a.expires_on is not None and not _is_valid(a, facts.today)
+    ]
+
+
+def _partner_gap(facts: ProgramFacts, audience: _Audience) -> list[str]:
     partners = any(facts.teams[t].channel == "partner" for t in audience.selling)
-    if partners and not any(a.partner_visible for a in valid):
-        messages.append("Partner teams are in the audience but no asset is partner-visible.")
-    return (State.PARTIAL if messages else State.COMPLETE), messages
+    visible = any(a.partner_visible and _is_valid(a, facts.today) for a in facts.assets)
+    if partners and not visible:
+        return ["Partner teams are in the audience but no asset is partner-visible."]
+    return []
 
 
-def _targets(facts: ProgramFacts, audience: Audience) -> Rule:
-    if not audience.selling:
-        return State.EMPTY, ["Pick the audience teams before setting targets."]
-    if not facts.targets:
-        return State.EMPTY, ["No targets are set: give every audience team a target."]
+def _kit(facts: ProgramFacts, audience: _Audience) -> _Rule:
+    if not facts.assets:
+        message = "The rep kit is empty: add the brief, talk track and FAQ reps need."
+        return State.EMPTY, _findings(Question.KIT, [message])
+    messages = _missing_kinds(facts) + _expired_assets(facts) + _partner_gap(facts, audience)
+    return _partial_unless(Question.KIT, messages)
+
+
+# --- 5. targets ---------------------------------------------------------------------------
+
+
+def _target_statuses(facts: ProgramFacts) -> list[str]:
     messages = []
-    covered = audience.covered({t.team_id for t in facts.targets})
-    missing = len(audience.selling) - len(covered)
-    if missing:
-        messages.append(_of(missing, len(audience.selling), "has no target", "have no target"))
     pending = sum(1 for t in facts.targets if t.status == "pending")
     if pending:
         messages.append(
@@ -312,28 +379,59 @@ def _targets(facts: ProgramFacts, audience: Audience) -> Rule:
         messages.append(
             _count(disputed, "target is", "targets are") + " disputed by the team leader"
         )
-    return (State.PARTIAL if messages else State.COMPLETE), messages
+    return messages
 
 
-def _training(facts: ProgramFacts) -> Rule:
+def _targets(facts: ProgramFacts, audience: _Audience) -> _Rule:
+    if not audience.present:
+        message = "Pick the audience teams before setting targets."
+        return State.EMPTY, _findings(Question.TARGETS, [message])
+    if not facts.targets:
+        message = "No targets are set: give every audience team a target."
+        return State.EMPTY, _findings(Question.TARGETS, [message])
+    messages = []
+    covered = audience.covered({t.team_id for t in facts.targets})
+    missing = len(audience.selling) - len(covered)
+    if missing:
+        messages.append(_of(missing, len(audience.selling), "has no target", "have no target"))
+    messages.extend(_target_statuses(facts))
+    return _partial_unless(Question.TARGETS, messages)
+
+
+# --- 6. training --------------------------------------------------------------------------
+
+
+def _late_sessions(facts: ProgramFacts) -> list[str]:
+    launch = facts.launch_date
+    return [
+        f"The live session “{item.title}” is after the launch date."
+        for item in facts.training
+        if item.kind == "live"
+        and item.starts_at is not None
+        and launch is not None
+        and item.starts_at.date() > launch
+    ]
+
+
+def _training(facts: ProgramFacts) -> _Rule:
     if not facts.training and not facts.has_knowledge_check:
-        return State.EMPTY, ["No training is planned."]
+        return State.EMPTY, _findings(Question.TRAINING, ["No training is planned."])
     messages = []
     required = [t for t in facts.training if t.required]
     minutes = sum(t.minutes for t in required)
-    if not required:
-        messages.append("No training item is required.")
     if minutes > facts.max_training_minutes:
         messages.append(
             f"The training needs {minutes} minutes, the limit is {facts.max_training_minutes}."
         )
     if not facts.has_knowledge_check:
         messages.append("There is no knowledge check: add one so you know reps understood.")
-    for item in facts.training:
-        starts = item.starts_at.date() if item.starts_at else None
-        if item.kind == "live" and starts and facts.launch_date and starts > facts.launch_date:
-            messages.append(f"The live session “{item.title}” is after the launch date.")
-    return (State.PARTIAL if messages else State.COMPLETE), messages
+    if not required:
+        messages.append("No training item is required.")
+    messages.extend(_late_sessions(facts))
+    return _partial_unless(Question.TRAINING, messages)
+
+
+# --- the score ----------------------------------------------------------------------------
 
 
 def _points(state: State, weight: int) -> int:
@@ -341,8 +439,9 @@ def _points(state: State, weight: int) -> int:
 
 
 def score(facts: ProgramFacts) -> Readiness:
-    audience = Audience(facts)
-    rules: dict[Question, Rule] = {
+    """Apply the six rules; the score is the sum of the points of the six questions."""
+    audience = _Audience(facts)
+    rules: dict[Question, _Rule] = {
         Question.SELL_IN: _sell_in(facts, audience),
         Question.BUY_IN: _buy_in(facts, audience),
         Question.WIIFM: _wiifm(facts),
@@ -352,17 +451,8 @@ def score(facts: ProgramFacts) -> Readiness:
     }
     results = []
     for question in Question:
-        state, messages = rules[question]
-        if question == Question.SELL_IN and not audience.selling and state == State.COMPLETE:
-            state = State.PARTIAL
+        state, findings = rules[question]
         weight = WEIGHTS[question]
-        results.append(
-            QuestionResult(
-                question=question,
-                state=state,
-                points=_points(state, weight),
-                weight=weight,
-                findings=[Finding(question, m) for m in messages],
-            )
-        )
+        points = _points(state, weight)
+        results.append(QuestionResult(question, state, points, weight, findings))
     return Readiness(score=sum(r.points for r in results), questions=results)

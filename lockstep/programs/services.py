@@ -34,6 +34,7 @@ from lockstep.programs.models import (
     Target,
     TargetStatus,
     TrainingItem,
+    TrainingKind,
 )
 
 
@@ -230,6 +231,11 @@ def transition(
         program_id=program.pk,
         payload={"from": before, "score": program.launch_score},
     )
+    if to == ProgramStatus.LIVE:
+        # launch builds on these services (audience, readiness): imported here, not at the top
+        from lockstep.programs.launch import announce
+
+        announce(program)
     return program
 
 
@@ -431,7 +437,43 @@ def respond_target(
 def add_training(*, program: Program, acting_user: User, **values: Any) -> TrainingItem:
     item = TrainingItem.objects.create(org=program.org, program=program, **values)
     _audit_child(program, acting_user, "program.training_added", item)
+    _invite_if_live(item, "REQUEST")
     return item
+
+
+TRAINING_FIELDS = ("title", "starts_at", "duration_minutes", "join_url", "content_url", "content")
+
+
+@transaction.atomic
+def update_training(*, item: TrainingItem, acting_user: User, **values: Any) -> None:
+    """Change a session; a live session's invite is updated (same UID, next SEQUENCE)."""
+    before = {f: getattr(item, f) for f in TRAINING_FIELDS + ("required",)}
+    for name, value in values.items():
+        if name != "kind":
+            setattr(item, name, value)
+    changes = diff(before, {f: getattr(item, f) for f in TRAINING_FIELDS + ("required",)})
+    if not changes:
+        return
+    item.ics_sequence += 1
+    item.save()
+    _audit_child(item.program, acting_user, "program.training_changed", item, changes=changes)
+    _invite_if_live(item, "REQUEST")
+
+
+@transaction.atomic
+def remove_training(*, item: TrainingItem, acting_user: User) -> None:
+    item.ics_sequence += 1
+    item.save(update_fields=["ics_sequence"])
+    _invite_if_live(item, "CANCEL")
+    _audit_child(item.program, acting_user, "program.training_removed", item)
+    item.delete()
+
+
+def _invite_if_live(item: TrainingItem, method: str) -> None:
+    if item.kind == TrainingKind.LIVE and item.program.status == ProgramStatus.LIVE:
+        from lockstep.programs.launch import send_invites  # launch builds on these services
+
+        send_invites(item, method=method)
 
 
 @transaction.atomic

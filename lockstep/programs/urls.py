@@ -21,6 +21,7 @@ urlpatterns = [
     path(P + "targets/", views.target_add, name="target_add"),
     path(P + "targets/<int:item_id>/respond/", views.target_respond, name="target_respond"),
     path(P + "training/", views.training_add, name="training_add"),
+    path(P + "training/<int:item_id>/edit/", views.training_edit, name="training_edit"),
     path(P + "check/", views.check_save, name="check"),
     path(P + "champions/", views.champion_add, name="champion_add"),
     path(P + "endorse/", views.endorse, name="endorse"),

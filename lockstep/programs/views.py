@@ -22,14 +22,17 @@ from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.enablement.models import Certification, TrainingCompletion
 from lockstep.enablement.services import check_status
+from lockstep.feedback.forms import PulseForm
+from lockstep.feedback.models import PulseResponse
+from lockstep.feedback.services import current_round
 from lockstep.orgs.models import Membership, Role, Team
 from lockstep.orgs.services import leader_team_ids
 from lockstep.programs import forms as f
 from lockstep.programs import services
 from lockstep.programs.models import (
     Asset,
-    KnowledgeCheck,
     Champion,
+    KnowledgeCheck,
     PreviewFeedback,
     Program,
     ProgramStatus,
@@ -245,6 +248,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
         "next_statuses": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(ProgramStatus.choices),
         "training_minutes": sum(t.duration_minutes for t in program.training.all() if t.required),
+        "open_questions": program.questions.filter(answered_at__isnull=True).count(),
         "oob": False,
     }
     if can_manage:
@@ -356,7 +360,10 @@ def child_delete(request: OrgRequest, program_id: int, kind: str, item_id: int) 
     obj = model.objects.filter(program=program, pk=item_id).first()
     if obj is None:
         raise Http404("No such item")
-    services.delete_child(program=program, acting_user=request.user, obj=obj, action=action)
+    if isinstance(obj, TrainingItem):
+        services.remove_training(item=obj, acting_user=request.user)
+    else:
+        services.delete_child(program=program, acting_user=request.user, obj=obj, action=action)
     return section_response(request, program, section)
 
 
@@ -427,6 +434,36 @@ def training_add(request: OrgRequest, program_id: int) -> HttpResponse:
         return section_response(request, program, "training", 400, training_form=form)
     services.add_training(program=program, acting_user=request.user, **form.cleaned_data)
     return section_response(request, program, "training")
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+def training_edit(request: OrgRequest, program_id: int, item_id: int) -> HttpResponse:
+    program = access_program(request, program_id)
+    item = TrainingItem.objects.filter(program=program, pk=item_id).first()
+    if item is None or program.status == ProgramStatus.CLOSED:
+        raise Http404("No such training item")
+    initial = {f: getattr(item, f) for f in (*services.TRAINING_FIELDS, "kind", "required")}
+    if item.starts_at:
+        initial["starts_at"] = timezone.localtime(item.starts_at, request.org.tzinfo)
+    form = f.TrainingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_training(item=item, acting_user=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"“{item.title}” saved."
+            + (
+                " Invited reps get the updated calendar invite."
+                if item.kind == "live" and program.status == ProgramStatus.LIVE
+                else ""
+            ),
+        )
+        url = reverse("programs:detail", args=[request.org.slug, program.pk])
+        return HttpResponseRedirect(f"{url}#section-training")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "programs/training_form.html", {"form": form, "program": program, "item": item},
+        status=status,
+    )  # fmt: skip
 
 
 @org_view(Perm.MANAGE_PROGRAMS)
@@ -540,6 +577,22 @@ def asset_open(request: OrgRequest, program_id: int, item_id: int) -> HttpRespon
 # --- the rep brief ----------------------------------------------------------------------
 
 
+def pulse_context(program: Program, membership: Membership) -> dict[str, Any]:
+    pulse_round = current_round(program) if program.status == ProgramStatus.LIVE else None
+    mine = (
+        PulseResponse.objects.filter(round=pulse_round, user=membership.user).first()
+        if pulse_round
+        else None
+    )
+    initial = (
+        {"understand": mine.understand, "helps": mine.helps, "next_steps": mine.next_steps,
+         "comment": mine.comment}
+        if mine
+        else None
+    )  # fmt: skip
+    return {"pulse_round": pulse_round, "my_pulse": mine, "pulse_form": PulseForm(initial=initial)}
+
+
 def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
     membership = request.membership
     assets = program.assets.select_related("owner")
@@ -566,7 +619,8 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
         "required_minutes": sum(t.duration_minutes for t in training if t.required),
         "check": check,
         "shares": services.rep_target_share(program, membership),
-        "faq": program.questions.exclude(answer="").order_by("-answered_at")[:20],
+        "faq": program.questions.filter(in_faq=True).order_by("-answered_at")[:30],
+        **pulse_context(program, membership),
         "my_questions": program.questions.filter(asked_by=request.user)[:10],
         "question_form": f.TextForm(),
         "today": timezone.localdate(),

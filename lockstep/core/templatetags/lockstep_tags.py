@@ -16,3 +16,9 @@ def markdown(text: str) -> SafeString:
 @register.filter
 def get_item(mapping: dict[object, object], key: object) -> object:
     return mapping.get(key)
+
+
+@register.filter
+def get_stage(applicable: object, stage: str) -> bool:
+    has = getattr(applicable, "has", None)
+    return bool(has(stage)) if callable(has) else False

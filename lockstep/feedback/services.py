@@ -1,0 +1,199 @@
+"""Pulse surveys and the questions inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
+from django.urls import reverse
+from django.utils import timezone
+
+from lockstep.accounts.models import User
+from lockstep.core.notify import notify
+from lockstep.core.services import emit_event, record_audit
+from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS, PulseResponse, PulseRound
+from lockstep.orgs.models import Membership
+from lockstep.programs.models import Program, RepQuestion
+
+
+class FeedbackError(Exception):
+    pass
+
+
+# --- pulse --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_round(*, program: Program, acting_user: User, day_offset: int) -> PulseRound:
+    pulse_round, _ = PulseRound.objects.get_or_create(
+        org=program.org, program=program, day_offset=day_offset
+    )
+    record_audit(
+        org=program.org, acting_user=acting_user, action="pulse.round_added", obj=pulse_round
+    )
+    return pulse_round
+
+
+def round_opens_on(pulse_round: PulseRound, program: Program) -> dt.date | None:
+    if program.launched_at is None:
+        return None
+    launched = timezone.localtime(program.launched_at).date()
+    return launched + dt.timedelta(days=pulse_round.day_offset)
+
+
+def current_round(program: Program, today: dt.date | None = None) -> PulseRound | None:
+    """The latest round that has opened: reps answer it (and can change their answer)."""
+    today = today or timezone.localdate()
+    opened = [
+        r
+        for r in program.pulse_rounds.all()
+        if (opens := round_opens_on(r, program)) is not None and opens <= today
+    ]
+    return opened[-1] if opened else None
+
+
+def answer_pulse(
+    *, pulse_round: PulseRound, membership: Membership, scores: dict[str, int], comment: str
+) -> PulseResponse:
+    """One answer per rep per round: a second submission updates the first. Two requests
+    at once still leave one row (the unique constraint decides; the loser updates)."""
+    values = {**scores, "comment": comment, "team": membership.team, "updated_at": timezone.now()}
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                response, created = PulseResponse.objects.update_or_create(
+                    round=pulse_round,
+                    user=membership.user,
+                    defaults=values,
+                    create_defaults={
+                        **values,
+                        "org": pulse_round.org,
+                        "program": pulse_round.program,
+                    },
+                )
+                break
+        except IntegrityError:
+            continue  # the other request created the row first: update it on the retry
+    else:
+        raise FeedbackError("Your answer could not be saved, please try again.")
+    emit_event(
+        org=pulse_round.org,
+        actor=membership.user,
+        verb="pulse.answered",
+        program_id=pulse_round.program_id,
+        obj=response,
+        payload={"average": round(response.average, 2), "round": pulse_round.day_offset},
+    )
+    return response
+
+
+@dataclass(frozen=True)
+class PulseGroup:
+    label: str
+    answers: int
+    averages: dict[str, float | None]
+    hidden: bool  # too few answers to show, for an anonymous pulse
+
+
+def pulse_summary(program: Program, pulse_round: PulseRound) -> dict[str, Any]:
+    """Averages overall and per team; an anonymous pulse hides teams under MIN_GROUP."""
+    responses = PulseResponse.objects.filter(round=pulse_round)
+    aggregates = {f"avg_{f}": Avg(f) for f in PULSE_STATEMENTS}
+    overall = responses.aggregate(n=Count("id"), **aggregates)
+    groups = []
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in responses.values("team__name")
+        .annotate(n=Count("id"), **aggregates)
+        .order_by("team__name")
+    ]
+    for row in rows:
+        hidden = program.pulse_anonymous and row["n"] < MIN_GROUP
+        averages = {f: (None if hidden else row[f"avg_{f}"]) for f in PULSE_STATEMENTS}
+        groups.append(PulseGroup(row["team__name"] or "No team", row["n"], averages, hidden))
+    hide_all = program.pulse_anonymous and overall["n"] < MIN_GROUP
+    return {
+        "round": pulse_round,
+        "answers": overall["n"],
+        "overall": {f: (None if hide_all else overall[f"avg_{f}"]) for f in PULSE_STATEMENTS},
+        "groups": groups,
+        "individual": []
+        if program.pulse_anonymous
+        else responses.select_related("user", "team").order_by("-updated_at")[:200],
+        "comments": [
+            c for c in responses.exclude(comment="").values_list("comment", flat=True)[:50]
+        ]
+        if program.pulse_anonymous and overall["n"] >= MIN_GROUP
+        else [],
+    }
+
+
+# --- questions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_question(*, question: RepQuestion, acting_user: User, answer: str) -> None:
+    question.answer = answer
+    question.answered_by = acting_user
+    question.answered_at = question.answered_at or timezone.now()
+    question.save()
+    record_audit(
+        org=question.org, acting_user=acting_user, action="question.answered", obj=question
+    )
+    if question.asked_by is not None:
+        url = reverse("programs:brief", args=[question.org.slug, question.program_id])
+        notify(
+            org=question.org,
+            user=question.asked_by,
+            kind="question.answered",
+            title=f"Your question on “{question.program.name}” was answered",
+            body=f"You asked: {question.body}\n\nAnswer: {answer}",
+            url=url,
+            # one e-mail per distinct answer: a retried task never sends the same one twice
+            key=f"question-answered:{question.pk}:{hashlib.sha256(answer.encode()).hexdigest()[:16]}",
+        )
+
+
+@transaction.atomic
+def promote_to_faq(
+    *, question: RepQuestion, acting_user: User, faq_question: str, faq_answer: str
+) -> None:
+    question.in_faq = True
+    question.faq_question = faq_question
+    question.faq_answer = faq_answer
+    question.save()
+    record_audit(
+        org=question.org, acting_user=acting_user, action="question.added_to_faq", obj=question
+    )
+
+
+@transaction.atomic
+def remove_from_faq(*, question: RepQuestion, acting_user: User) -> None:
+    question.in_faq = False
+    question.save(update_fields=["in_faq"])
+    record_audit(
+        org=question.org, acting_user=acting_user, action="question.removed_from_faq", obj=question
+    )
+
+
+def answer_times(program: Program) -> dict[str, Any]:
+    """Time to first answer: median over answered questions, and the oldest still open."""
+    answered = [
+        (q.answered_at - q.created_at).total_seconds()
+        for q in program.questions.filter(answered_at__isnull=False).only(
+            "created_at", "answered_at"
+        )
+        if q.answered_at
+    ]
+    oldest = program.questions.filter(answered_at__isnull=True).order_by("created_at").first()
+    return {
+        "median_hours": round(median(answered) / 3600, 1) if answered else None,
+        "answered": len(answered),
+        "open": program.questions.filter(answered_at__isnull=True).count(),
+        "oldest_open": oldest,
+    }

@@ -1,0 +1,174 @@
+"""Pulse answers and results, and marketing's questions inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from lockstep.core.permissions import Perm
+from lockstep.core.services import record_audit
+from lockstep.core.tenancy import OrgRequest, org_view
+from lockstep.feedback import services
+from lockstep.feedback.forms import AnswerForm, FaqForm, PulseForm, PulseSettingsForm
+from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS
+from lockstep.orgs.models import Role
+from lockstep.orgs.services import leader_team_ids
+from lockstep.programs.models import ProgramStatus, RepQuestion
+from lockstep.programs.views import access_program
+
+
+@org_view(Perm.SELL)
+@require_POST
+def pulse_answer(request: OrgRequest, program_id: int) -> HttpResponse:
+    program = access_program(request, program_id)
+    pulse_round = current_round_or_404(program)
+    form = PulseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a score from 1 to 5 for each of the three statements.")
+        return redirect("programs:brief", org_slug=request.org.slug, program_id=program.pk)
+    data = dict(form.cleaned_data)
+    comment = data.pop("comment")
+    services.answer_pulse(
+        pulse_round=pulse_round, membership=request.membership, scores=data, comment=comment
+    )
+    messages.success(
+        request, "Thanks: your pulse is recorded. You can change it until the next round."
+    )
+    return redirect("programs:brief", org_slug=request.org.slug, program_id=program.pk)
+
+
+def current_round_or_404(program: Any) -> Any:
+    if program.status != ProgramStatus.LIVE:
+        raise Http404("The pulse opens at launch")
+    pulse_round = services.current_round(program)
+    if pulse_round is None:
+        raise Http404("No pulse round is open")
+    return pulse_round
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def pulse_settings(request: OrgRequest, program_id: int) -> HttpResponse:
+    program = access_program(request, program_id)
+    form = PulseSettingsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A round is 0 to 365 days after launch.")
+    else:
+        with transaction.atomic():
+            if form.cleaned_data["anonymous"] != program.pulse_anonymous:
+                before = program.pulse_anonymous
+                program.pulse_anonymous = form.cleaned_data["anonymous"]
+                program.save(update_fields=["pulse_anonymous", "updated_at"])
+                record_audit(
+                    org=program.org, acting_user=request.user, action="pulse.anonymity_changed",
+                    obj=program, changes={"pulse_anonymous": [before, program.pulse_anonymous]},
+                )  # fmt: skip
+            if form.cleaned_data["day_offset"] is not None:
+                services.add_round(
+                    program=program,
+                    acting_user=request.user,
+                    day_offset=form.cleaned_data["day_offset"],
+                )
+        messages.success(request, "Pulse settings saved.")
+    return redirect("feedback:pulse", org_slug=request.org.slug, program_id=program.pk)
+
+
+@org_view(Perm.VIEW_PROGRAMS)
+@require_GET
+def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
+    program = access_program(request, program_id)
+    rounds = list(program.pulse_rounds.all())
+    chosen = rounds[-1] if rounds else None
+    wanted = request.GET.get("round", "")
+    for pulse_round in rounds:
+        if str(pulse_round.pk) == wanted:
+            chosen = pulse_round
+    summary = services.pulse_summary(program, chosen) if chosen else None
+    if summary and request.membership.role == Role.SALES_LEADER:
+        from lockstep.orgs.models import Team
+
+        mine = set(
+            Team.objects.filter(pk__in=leader_team_ids(request.membership)).values_list(
+                "name", flat=True
+            )
+        )
+        summary["groups"] = [g for g in summary["groups"] if g.label in mine]
+        summary["individual"] = [r for r in summary["individual"] if r.team and r.team.name in mine]
+    context = {
+        "program": program,
+        "rounds": rounds,
+        "chosen": chosen,
+        "summary": summary,
+        "statements": PULSE_STATEMENTS,
+        "min_group": MIN_GROUP,
+        "settings_form": PulseSettingsForm(initial={"anonymous": program.pulse_anonymous}),
+        "opens": {r.pk: services.round_opens_on(r, program) for r in rounds},
+    }
+    return render(request, "feedback/pulse.html", context)
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_GET
+def inbox(request: OrgRequest, program_id: int) -> HttpResponse:
+    program = access_program(request, program_id)
+    questions = program.questions.select_related("asked_by", "answered_by")
+    context = {
+        "program": program,
+        "open": questions.filter(answered_at__isnull=True).order_by("created_at"),
+        "answered": questions.filter(answered_at__isnull=False).order_by("-answered_at")[:100],
+        "times": services.answer_times(program),
+        "now": timezone.now(),
+    }
+    return render(request, "feedback/inbox.html", context)
+
+
+def access_question(request: OrgRequest, program_id: int, question_id: int) -> RepQuestion:
+    program = access_program(request, program_id)
+    question = (
+        program.questions.filter(pk=question_id).select_related("program", "asked_by").first()
+    )
+    if question is None:
+        raise Http404("No such question")
+    return question
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def answer(request: OrgRequest, program_id: int, question_id: int) -> HttpResponse:
+    question = access_question(request, program_id, question_id)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write an answer (up to 5000 characters).")
+    else:
+        services.answer_question(
+            question=question, acting_user=request.user, answer=form.cleaned_data["answer"]
+        )
+        messages.success(request, "Answered: the rep is notified.")
+    return redirect("feedback:inbox", org_slug=request.org.slug, program_id=program_id)
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def faq(request: OrgRequest, program_id: int, question_id: int) -> HttpResponse:
+    question = access_question(request, program_id, question_id)
+    if request.POST.get("remove"):
+        services.remove_from_faq(question=question, acting_user=request.user)
+        messages.success(request, "Removed from the FAQ.")
+        return redirect("feedback:inbox", org_slug=request.org.slug, program_id=program_id)
+    form = FaqForm(request.POST)
+    if question.answered_at is None:
+        messages.error(request, "Answer the question before adding it to the FAQ.")
+    elif not form.is_valid():
+        messages.error(request, "The FAQ entry needs a question and an answer.")
+    else:
+        services.promote_to_faq(question=question, acting_user=request.user, **form.cleaned_data)
+        messages.success(
+            request, "Added to the FAQ: every rep of the audience sees it in the brief."
+        )
+    return redirect("feedback:inbox", org_slug=request.org.slug, program_id=program_id)

@@ -1,0 +1,71 @@
+"""Reminders for reps who have not read the brief, trained or passed the check in time.
+
+Run by `lockstep remind` (from cron, e.g. hourly) or the `send_reminders` task. Each
+reminder has a key per program and person, so running it again sends nothing new."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from lockstep.accounts.models import User
+from lockstep.core.models import ActivityEvent
+from lockstep.core.notify import notify
+from lockstep.enablement.models import CheckAttempt, TrainingCompletion
+from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
+from lockstep.programs.services import audience_reps
+
+
+def due_reminders(program: Program, now: dt.datetime) -> list[tuple[str, User, str]]:
+    """(kind, user, title) for every reminder due now in this program."""
+    if program.launched_at is None:
+        return []
+    reps = audience_reps(program).select_related("user")
+    due: list[tuple[str, User, str]] = []
+    if now >= program.launched_at + dt.timedelta(days=program.reminder_days):
+        acknowledged = ActivityEvent.objects.filter(
+            program=program, actor=OuterRef("user"), verb="brief.acknowledged"
+        )
+        for rep in reps.exclude(Exists(acknowledged)):
+            due.append(("brief", rep.user, f"Reminder: read the brief for {program.name}"))
+    if now >= program.launched_at + dt.timedelta(days=program.training_due_days):
+        required = list(program.training.filter(required=True).values_list("id", flat=True))
+        if required:
+            for rep in reps:
+                done = TrainingCompletion.objects.filter(
+                    user=rep.user, item_id__in=required
+                ).count()
+                if done < len(required):
+                    due.append(("training", rep.user, f"Training due: {program.name}"))
+        check = KnowledgeCheck.objects.filter(program=program).first()
+        if check is not None and check.questions.exists():
+            passed = CheckAttempt.objects.filter(
+                knowledge_check=check, user=OuterRef("user"), passed=True
+            )
+            for rep in reps.exclude(Exists(passed)):
+                due.append(("check", rep.user, f"Knowledge check due: {program.name}"))
+    return due
+
+
+BODIES = {
+    "brief": "You have not confirmed the brief yet. It takes five minutes.",
+    "training": "Some required training is not done yet, and it is now due.",
+    "check": "You have not passed the knowledge check yet, and it is now due.",
+}
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    sent = 0
+    for program in Program.objects.filter(status=ProgramStatus.LIVE).select_related("org"):
+        url = reverse("programs:brief", args=[program.org.slug, program.pk])
+        for kind, user, title in due_reminders(program, now):
+            note = notify(
+                org=program.org, user=user, kind=f"reminder.{kind}",
+                title=title, body=BODIES[kind], url=url, key=f"remind-{kind}:{program.pk}",
+            )  # fmt: skip
+            sent += note is not None
+    return sent

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+from lockstep.programs.reminders import send_reminders
+
+
+@task()
+def send_reminders_task() -> int:
+    return send_reminders()
