@@ -26,10 +26,12 @@ def queue_email(
     key: str,
     attachments: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Queue an e-mail once the current transaction commits; `key` makes it send once."""
+    """Queue an e-mail once the current transaction commits; `key` (with the recipient)
+    makes it send once."""
+    once = f"{key}|{to.lower()}"
     transaction.on_commit(
         lambda: send_email.enqueue(
-            [to], subject, text, html, key=key, org_id=org.pk, attachments=attachments
+            [to], subject, text, html, key=once, org_id=org.pk, attachments=attachments
         )
     )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Avg, Count
 from django.urls import reverse
 from django.utils import timezone
@@ -63,32 +64,29 @@ def answer_pulse(
     """One answer per rep per round: a second submission updates the first. Two requests
     at once still leave one row (the unique constraint decides; the loser updates)."""
     values = {**scores, "comment": comment, "team": membership.team, "updated_at": timezone.now()}
-    for _ in range(2):
+    create = {**values, "org": pulse_round.org, "program": pulse_round.program}
+    for attempt in range(8):
         try:
             with transaction.atomic():
-                response, created = PulseResponse.objects.update_or_create(
-                    round=pulse_round,
-                    user=membership.user,
-                    defaults=values,
-                    create_defaults={
-                        **values,
-                        "org": pulse_round.org,
-                        "program": pulse_round.program,
-                    },
+                response, _ = PulseResponse.objects.update_or_create(
+                    round=pulse_round, user=membership.user, defaults=values, create_defaults=create
                 )
-                break
+                emit_event(
+                    org=pulse_round.org, actor=membership.user, verb="pulse.answered",
+                    program_id=pulse_round.program_id, obj=response,
+                    payload={"average": round(response.average, 2), "round": pulse_round.day_offset},  # noqa: E501
+                )  # fmt: skip
+            break
         except IntegrityError:
             continue  # the other request created the row first: update it on the retry
+        except OperationalError as exc:
+            # SQLite without a busy timeout (shared-cache memory databases) refuses at once
+            # instead of waiting: wait a little and retry rather than lose the answer.
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
     else:
         raise FeedbackError("Your answer could not be saved, please try again.")
-    emit_event(
-        org=pulse_round.org,
-        actor=membership.user,
-        verb="pulse.answered",
-        program_id=pulse_round.program_id,
-        obj=response,
-        payload={"average": round(response.average, 2), "round": pulse_round.day_offset},
-    )
     return response
 
 
