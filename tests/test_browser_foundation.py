@@ -25,7 +25,7 @@ LANDINGS = [
 
 @pytest.fixture
 def demo(live_server: Any) -> str:
-    load_demo(lambda _: None)
+    load_demo(lambda _: None, until="people")
     return str(live_server.url)
 
 

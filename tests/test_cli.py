@@ -17,8 +17,9 @@ from django.test import Client, override_settings
 from lockstep.accounts.models import User
 from lockstep.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from lockstep.core.management.commands._serving import gunicorn_command, refuse_demo_passwords
+from lockstep.insights.funnel import program_funnel
 from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
-from lockstep.programs.models import PreviewFeedback, Program, ProgramStatus
+from lockstep.programs.models import PreviewFeedback, Program, ProgramStatus, RepQuestion
 from lockstep.programs.services import program_readiness
 
 
@@ -96,6 +97,10 @@ def test_demo_data_is_realistic_and_loaded_once() -> None:
     scores = {p.status: program_readiness(p).score for p in programs}
     assert scores["draft"] < org.readiness_threshold  # drafts show real findings
     assert PreviewFeedback.objects.filter(program__status="preview").exists()
+    atlas = programs.get(name="Atlas 3.0 launch")
+    understood = [r.shares["understood"] for r in program_funnel(atlas)["rows"] if r.depth == 1]
+    assert max(understood) >= 80 and min(understood) <= 30  # some teams got it, some did not
+    assert RepQuestion.objects.filter(program__org=org, answered_at__isnull=True).exists()
     counts = (User.objects.count(), Team.objects.count(), programs.count())
     load_demo(lambda _: None)
     assert (User.objects.count(), Team.objects.count(), programs.count()) == counts
@@ -118,7 +123,7 @@ def test_demo_command_prints_logins() -> None:
 
 @pytest.mark.django_db
 def test_serve_refuses_demo_passwords_outside_debug() -> None:
-    load_demo(lambda _: None)
+    load_demo(lambda _: None, until="people")
     with pytest.raises(CommandError, match="demo password"):
         refuse_demo_passwords()
     with override_settings(DEBUG=True):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.test.utils import override_settings
 
 from lockstep.orgs.models import Organization
 
@@ -32,15 +33,35 @@ class DemoStep:
 
 
 def demo_steps() -> list[DemoStep]:
+    from lockstep.enablement.demo import load_activity
     from lockstep.orgs.demo import load_people
     from lockstep.programs.demo import load_programs
 
-    return [DemoStep("people", load_people), DemoStep("programs", load_programs)]
+    return [
+        DemoStep("people", load_people),
+        DemoStep("programs", load_programs),
+        DemoStep("activity", load_activity),
+    ]
 
 
-def load_demo(stdout_write: Callable[[str], None] = print) -> Organization:
+# The demo's history happened "before": loading it queues no e-mail for the worker.
+QUIET_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def load_demo(
+    stdout_write: Callable[[str], None] = print, until: str | None = None
+) -> Organization:
+    """Apply the steps not yet applied; `until` stops after the named step (tests)."""
+    with override_settings(TASKS=QUIET_TASKS):
+        return _load(stdout_write, until)
+
+
+def _load(stdout_write: Callable[[str], None], until: str | None) -> Organization:
     org = Organization.objects.filter(slug=DEMO_SLUG).first()
-    for step in demo_steps():
+    steps = demo_steps()
+    if until is not None:
+        steps = steps[: [s.name for s in steps].index(until) + 1]
+    for step in steps:
         done = org.extra.get("demo_steps", []) if org else []
         if step.name in done:
             continue

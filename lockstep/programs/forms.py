@@ -75,6 +75,14 @@ class ProgramForm(forms.Form):
         max_length=1000,
         help_text="CRM campaign names or codes, comma-separated: leads are matched by them.",
     )
+    reminder_days = forms.IntegerField(
+        min_value=1, max_value=60, initial=3, required=False,
+        label="Remind unread briefs after (days)",
+    )  # fmt: skip
+    training_due_days = forms.IntegerField(
+        min_value=1, max_value=180, initial=14, required=False,
+        label="Training and check due after launch (days)",
+    )  # fmt: skip
 
     def __init__(self, *args: Any, org: Organization, program: Program | None = None, **kw: Any):
         super().__init__(*args, **kw)
@@ -113,6 +121,9 @@ class ProgramForm(forms.Form):
         data = dict(self.cleaned_data)
         owner = data.pop("owner")
         data["owner"] = owner.user if owner else None
+        for name in ("reminder_days", "training_due_days"):
+            if data[name] is None:
+                data[name] = self.fields[name].initial
         return data
 
 

@@ -121,6 +121,8 @@ PROGRAM_FIELDS = (
     "launch_date",
     "end_date",
     "campaign_codes",
+    "reminder_days",
+    "training_due_days",
 )
 
 

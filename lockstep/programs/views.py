@@ -162,6 +162,8 @@ def program_edit(request: OrgRequest, program_id: int) -> HttpResponse:
         "launch_date": program.launch_date,
         "end_date": program.end_date,
         "campaign_codes": ", ".join(program.campaign_codes),
+        "reminder_days": program.reminder_days,
+        "training_due_days": program.training_due_days,
     }
     form = f.ProgramForm(request.POST or None, org=request.org, program=program, initial=initial)
     if request.method == "POST" and form.is_valid():
