@@ -137,7 +137,8 @@ def test_in_app_only_people_get_no_email(
 def test_reminders_are_due_once(world: World, django_capture_on_commit_callbacks: Any) -> None:
     program = go_live(world, django_capture_on_commit_callbacks)
     soon = timezone.now() + dt.timedelta(days=1)
-    assert send_reminders(now=soon) == 0  # nothing due yet
+    assert send_reminders(now=soon) == 2  # only the launch pulse round, one per rep
+    assert send_reminders(now=soon) == 0
     later = timezone.now() + dt.timedelta(days=program.training_due_days + 1)
     services.acknowledge_brief(program=program, user=world.partner)
     module = program.training.get(kind="self_paced")
@@ -150,6 +151,8 @@ def test_reminders_are_due_once(world: World, django_capture_on_commit_callbacks
     assert ("rep@acme.example", "reminder.training") in kinds
     assert ("partner@acme.example", "reminder.brief") not in kinds
     assert ("partner@acme.example", "reminder.training") not in kinds
+    pulses = Notification.objects.filter(kind="pulse.opened").count()
+    assert pulses == 2  # the launch round opened: both reps were asked once
     assert sent == len(kinds)
     assert send_reminders(now=later) == 0  # idempotent
 

@@ -15,6 +15,8 @@ from lockstep.accounts.models import User
 from lockstep.core.models import ActivityEvent
 from lockstep.core.notify import notify
 from lockstep.enablement.models import CheckAttempt, TrainingCompletion
+from lockstep.feedback.models import PulseResponse
+from lockstep.feedback.services import current_round
 from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
 from lockstep.programs.services import audience_reps
 
@@ -57,10 +59,30 @@ BODIES = {
 }
 
 
+def open_pulse_rounds(program: Program, now: dt.datetime) -> int:
+    """Tell each rep once when a pulse round opens (at launch, then on its chosen day)."""
+    pulse_round = current_round(program, today=timezone.localdate(now))
+    if pulse_round is None:
+        return 0
+    answered = PulseResponse.objects.filter(round=pulse_round, user=OuterRef("user"))
+    url = reverse("programs:brief", args=[program.org.slug, program.pk]) + "#pulse"
+    sent = 0
+    for rep in audience_reps(program).exclude(Exists(answered)).select_related("user"):
+        note = notify(
+            org=program.org, user=rep.user, kind="pulse.opened",
+            title=f"Quick pulse: how is {program.name} going for you?",
+            body="Three taps, ten seconds: it tells marketing what to fix.",
+            url=url, key=f"pulse:{pulse_round.pk}",
+        )  # fmt: skip
+        sent += note is not None
+    return sent
+
+
 def send_reminders(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for program in Program.objects.filter(status=ProgramStatus.LIVE).select_related("org"):
+        sent += open_pulse_rounds(program, now)
         url = reverse("programs:brief", args=[program.org.slug, program.pk])
         for kind, user, title in due_reminders(program, now):
             note = notify(
