@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "lockstep.enablement",
     "lockstep.feedback",
     "lockstep.insights",
+    "lockstep.results",
 ]
 
 MIDDLEWARE = [

@@ -107,9 +107,21 @@ def test_bad_team_files_write_nothing(world: World, text: str, row: int, message
         assert not Team.objects.filter(name="Fine Team").exists()
 
 
-def test_non_utf8_file(world: World) -> None:
-    report = teams(world.org, "name,parent,channel\nMünchen,,direct\n".encode("utf-16"))
-    assert not report.ok and "not UTF-8" in report.errors[0].message
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_encodings_and_delimiters(world: World, encoding: str, delimiter: str) -> None:
+    text = delimiter.join(["name", "parent", "channel"]) + "\r\n"
+    text += delimiter.join(["München Süd", "", "direct"]) + "\r\n"
+    text += delimiter.join(['"Zürich, Team ""A"""', "München Süd", "partner"]) + "\r\n"
+    report = teams(world.org, text.encode(encoding))
+    assert report.ok, report.errors
+    child = Team.objects.get(org=world.org, name='Zürich, Team "A"')
+    assert child.parent and child.parent.name == "München Süd"
+
+
+def test_quoted_newlines_in_a_cell(world: World) -> None:
+    report = teams(world.org, 'name,parent,channel\n"Two\nLines",,direct\nNext,,direct\n')
+    assert report.ok and Team.objects.filter(name="Two\nLines").exists()
 
 
 def test_header_only_imports_nothing(world: World) -> None:

@@ -39,6 +39,12 @@ class Organization(models.Model):
     readiness_threshold = models.PositiveSmallIntegerField(default=80)
     max_training_minutes = models.PositiveIntegerField(default=60)
     required_asset_kinds = models.JSONField(default=default_required_asset_kinds)
+    # How to read an ambiguous date such as 03/04/2026 in imported files.
+    date_order = models.CharField(
+        max_length=3,
+        choices=[("dmy", "Day first (31/12/2026)"), ("mdy", "Month first (12/31/2026)")],
+        default="dmy",
+    )
     # Loader bookkeeping and other small, rarely-read settings.
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
