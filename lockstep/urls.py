@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.enablement.urls")),
     path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.feedback.urls")),
     path("o/<slug:org_slug>/programs/<int:program_id>/", include("lockstep.insights.urls")),
+    path("o/<slug:org_slug>/", include("lockstep.results.urls")),
 ]
 
 handler500 = "lockstep.core.views.server_error"

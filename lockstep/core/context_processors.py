@@ -34,6 +34,9 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     items += [
         ("Programs", reverse("programs:list", args=[slug]), Perm.VIEW_PROGRAMS),
         ("Calendar", reverse("programs:calendar", args=[slug]), Perm.VIEW_PROGRAMS),
+        ("Leads", reverse("results:my_leads", args=[slug]), Perm.SELL),
+        ("Team leads", reverse("results:my_leads", args=[slug]), Perm.LEAD_TEAMS),
+        ("Unmatched leads", reverse("results:unmatched", args=[slug]), Perm.MANAGE_PROGRAMS),
         ("Teams", reverse("orgs:teams", args=[slug]), Perm.VIEW_TEAMS),
         ("People", reverse("orgs:members", args=[slug]), Perm.VIEW_MEMBERS),
         ("Settings", reverse("orgs:settings", args=[slug]), Perm.MANAGE_ORG),

@@ -30,6 +30,8 @@ from lockstep.enablement.models import CheckAttempt, TrainingCompletion
 from lockstep.feedback.models import PulseResponse
 from lockstep.orgs.models import Membership, Role, Team
 from lockstep.programs.models import KnowledgeCheck, Program
+from lockstep.results.metrics import delivering_team_ids
+from lockstep.results.models import Lead
 
 STAGES = ["informed", "trained", "understood", "bought_in", "executing", "delivering"]
 STAGE_LABELS = {
@@ -60,8 +62,8 @@ class Applicable:
     trained: bool
     understood: bool
     bought_in: bool
-    executing: bool = False  # needs leads and touches (results module)
-    delivering: bool = False  # needs targets against actuals (results module)
+    executing: bool = False  # the program has leads assigned to reps
+    delivering: bool = False  # the program has targets and CRM results
 
     def has(self, stage: str) -> bool:
         return stage == "informed" or bool(getattr(self, stage))
@@ -73,12 +75,22 @@ def applicable(program: Program) -> Applicable:
         trained=program.training.filter(required=True).exists(),
         understood=check is not None and check.questions.exists(),
         bought_in=program.pulse_rounds.exists(),
+        executing=Lead.objects.filter(program=program, rep__isnull=False).exists(),
+        delivering=delivering_team_ids(program) is not None,
     )
 
 
 def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]:
     """Audience reps, each annotated with a boolean per stage (one SQL query)."""
     user = OuterRef("user")
+    program_leads = Lead.objects.filter(program=program, rep=user).values("rep")
+    lead_count = program_leads.annotate(n=Count("id")).values("n")
+    within = (
+        program_leads.filter(first_touch_at__lte=F("sla_due_at"))
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    delivering = delivering_team_ids(program) or set()
     required = program.training.filter(required=True).count()
     completions = (
         TrainingCompletion.objects.filter(item__program=program, item__required=True, user=user)
@@ -111,10 +123,15 @@ def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]
                 )
             ),
             pulse=Subquery(latest_pulse, output_field=FloatField()),
+            leads=Coalesce(Subquery(lead_count, output_field=IntegerField()), 0),
+            leads_within=Coalesce(Subquery(within, output_field=IntegerField()), 0),
         )
         .annotate(
             trained=Q(completed__gte=required) if required else Value(False),
             bought_in=Q(pulse__gte=BOUGHT_IN_AVERAGE),
+            # at least 90 % of the rep's program leads first touched within the SLA
+            executing=Q(leads__gt=0) & Q(leads_within__gte=F("leads") * 0.9),
+            delivering=Q(team_id__in=delivering) if delivering else Value(False),
         )
     )
 
@@ -172,7 +189,7 @@ def program_funnel(program: Program, only_team_ids: set[int] | None = None) -> d
         .values("team_id")
         .annotate(
             n=Count("id"),
-            **{f"c_{s}": Count("id", filter=Q(**{s: True})) for s in STAGES[:4]},
+            **{f"c_{s}": Count("id", filter=Q(**{s: True})) for s in STAGES},
         )
         .order_by()
     )
@@ -191,7 +208,7 @@ def program_funnel(program: Program, only_team_ids: set[int] | None = None) -> d
         own = direct.get(team_id)
         if own:
             row.reps += own["n"]
-            for s in STAGES[:4]:
+            for s in STAGES:
                 row.counts[s] += own[f"c_{s}"]
         for child in children.get(team_id, []):
             sub = walk(child, depth + 1)
@@ -240,8 +257,8 @@ def team_reps(program: Program, team_ids: set[int]) -> list[dict[str, Any]]:
     )
     result = []
     for rep in reps:
-        reached = {s: bool(getattr(rep, s, False)) for s in STAGES[:4]}
-        missing = [STAGE_LABELS[s] for s in STAGES[:4] if ok.has(s) and not reached[s]]
+        reached = {s: bool(getattr(rep, s, False)) for s in STAGES}
+        missing = [STAGE_LABELS[s] for s in STAGES if ok.has(s) and not reached[s]]
         result.append(
             {
                 "member": rep,

@@ -47,7 +47,7 @@ def team_drilldown(request: OrgRequest, program_id: int, team_id: int) -> HttpRe
         "program": program,
         "team": team,
         "reps": reps,
-        "stages": funnel.STAGES[:4],
+        "stages": funnel.STAGES,
         "labels": funnel.STAGE_LABELS,
         "applicable": funnel.applicable(program),
     }

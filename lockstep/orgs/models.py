@@ -39,6 +39,7 @@ class Organization(models.Model):
     readiness_threshold = models.PositiveSmallIntegerField(default=80)
     max_training_minutes = models.PositiveIntegerField(default=60)
     required_asset_kinds = models.JSONField(default=default_required_asset_kinds)
+    holidays = models.JSONField(default=list, blank=True)  # ISO dates, no business hours
     # How to read an ambiguous date such as 03/04/2026 in imported files.
     date_order = models.CharField(
         max_length=3,

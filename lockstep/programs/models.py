@@ -91,6 +91,9 @@ class Program(models.Model):
         default=False,
         help_text="Marketing sees only team averages of at least five answers, never names.",
     )
+    sla_hours = models.PositiveSmallIntegerField(
+        default=4, help_text="Business hours a rep has to first touch a new lead."
+    )
     reminder_days = models.PositiveSmallIntegerField(
         default=3, help_text="Remind reps who have not confirmed the brief after this many days."
     )

@@ -91,3 +91,10 @@ def send_reminders(now: dt.datetime | None = None) -> int:
             )  # fmt: skip
             sent += note is not None
     return sent
+
+
+def send_all(now: dt.datetime | None = None) -> int:
+    """Everything `lockstep remind` sends: program reminders and SLA escalations."""
+    from lockstep.results.services import escalate_breaches
+
+    return send_reminders(now) + escalate_breaches(now)

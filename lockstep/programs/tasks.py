@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from lockstep.programs.reminders import send_reminders
+from lockstep.programs.reminders import send_all
 
 
 @task()
 def send_reminders_task() -> int:
-    return send_reminders()
+    return send_all()

@@ -18,9 +18,10 @@ from lockstep.accounts.models import User
 from lockstep.core.imports import OrgSpec, RowError
 from lockstep.orgs.models import Membership, Organization
 from lockstep.programs.models import Program
+from lockstep.results.business_hours import Calendar
 from lockstep.results.models import Lead, LeadStatus, Opportunity, Outcome, RejectionReason
 from lockstep.results.parsing import ValueProblem, looks_like_formula, parse_amount, parse_datetime
-from lockstep.results.services import ensure_rejection_reasons
+from lockstep.results.services import DEFAULT_SLA_HOURS, ensure_rejection_reasons, sla_fields
 
 # Column labels by preset → Lockstep field. Matching ignores case and spaces.
 LEAD_PRESETS: dict[str, dict[str, str]] = {
@@ -127,6 +128,7 @@ class LookupCache:
                 self.programs[code.lower()] = program
             self.programs.setdefault(program.name.lower(), program)
         ensure_rejection_reasons(org)
+        self.calendar = Calendar.for_org(org)
         self.reasons = {
             key: r
             for r in RejectionReason.objects.for_org(org)
@@ -211,6 +213,14 @@ class LeadsSpec(OrgSpec[LeadRow]):
                     errors.append(RowError(n, field, str(exc)))
         values["status"] = self._status(row.get("status", ""), n, errors)
         values["program"] = self.cache.programs.get(values["campaign"].lower())
+        if "created_at" in values or "first_touch_at" in values:
+            hours = values["program"].sla_hours if values["program"] else DEFAULT_SLA_HOURS
+            values["sla_due_at"], values["first_touch_seconds"] = sla_fields(
+                self.cache.calendar,
+                values.get("created_at") or timezone.now(),
+                values.get("first_touch_at"),
+                hours,
+            )
         reason = row.get("rejection_reason", "")
         values["rejection_comment"] = row.get("rejection_comment", "")
         values["rejection_reason"] = None

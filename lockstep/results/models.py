@@ -65,6 +65,9 @@ class Lead(models.Model):
     status = models.CharField(max_length=10, choices=LeadStatus.choices, default=LeadStatus.NEW)
     created_at = models.DateTimeField(default=timezone.now)
     first_touch_at = models.DateTimeField(null=True, blank=True)
+    # Set when the lead is written, so SLA metrics are plain aggregates.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    first_touch_seconds = models.PositiveIntegerField(null=True, blank=True)  # business time
     rejection_reason = models.ForeignKey(
         RejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -135,3 +138,29 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+
+class TouchKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    MEETING = "meeting", "Meeting"
+
+
+class LeadTouch(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touches")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=TouchKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["lead", "kind"], name="touch_lead_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.lead}"

@@ -1,9 +1,33 @@
-"""Leads, opportunities and rejection reasons."""
+"""Leads: touches, acceptance and rejection, reassignment, the speed-to-lead SLA."""
 
 from __future__ import annotations
 
-from lockstep.orgs.models import Organization
-from lockstep.results.models import DEFAULT_REJECTION_REASONS, RejectionReason
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from lockstep.accounts.models import User
+from lockstep.core.notify import notify
+from lockstep.core.services import emit_event, record_audit
+from lockstep.orgs.models import Membership, Organization, Role
+from lockstep.orgs.services import leader_team_ids
+from lockstep.results.business_hours import Calendar
+from lockstep.results.models import (
+    DEFAULT_REJECTION_REASONS,
+    Lead,
+    LeadStatus,
+    LeadTouch,
+    RejectionReason,
+)
+
+DEFAULT_SLA_HOURS = 4
+
+
+class LeadError(Exception):
+    pass
 
 
 def ensure_rejection_reasons(org: Organization) -> None:
@@ -14,3 +38,142 @@ def ensure_rejection_reasons(org: Organization) -> None:
         RejectionReason(org=org, code=code, label=label, position=i)
         for i, (code, label) in enumerate(DEFAULT_REJECTION_REASONS)
     )
+
+
+def sla_hours(lead: Lead) -> int:
+    return lead.program.sla_hours if lead.program_id and lead.program else DEFAULT_SLA_HOURS
+
+
+def sla_fields(
+    calendar: Calendar,
+    created_at: dt.datetime,
+    first_touch_at: dt.datetime | None,
+    hours: int,
+) -> tuple[dt.datetime, int | None]:
+    """(SLA deadline, business seconds to the first touch or None)."""
+    due = calendar.add(created_at, dt.timedelta(hours=hours))
+    seconds = None
+    if first_touch_at is not None:
+        seconds = int(calendar.between(created_at, first_touch_at).total_seconds())
+    return due, seconds
+
+
+def refresh_sla(lead: Lead, calendar: Calendar | None = None) -> None:
+    calendar = calendar or Calendar.for_org(lead.org)
+    lead.sla_due_at, lead.first_touch_seconds = sla_fields(
+        calendar, lead.created_at, lead.first_touch_at, sla_hours(lead)
+    )
+
+
+def can_work(membership: Membership, lead: Lead) -> bool:
+    if lead.rep_id == membership.user_id:
+        return True
+    if membership.role == Role.SALES_LEADER and lead.rep_id:
+        rep = Membership.objects.filter(org=lead.org, user_id=lead.rep_id).first()
+        return rep is not None and rep.team_id in leader_team_ids(membership)
+    return False
+
+
+@transaction.atomic
+def log_touch(*, lead: Lead, user: User, kind: str, note: str = "") -> LeadTouch:
+    touch = LeadTouch.objects.create(org=lead.org, lead=lead, rep=user, kind=kind, note=note)
+    if lead.first_touch_at is None:
+        lead.first_touch_at = touch.at
+        refresh_sla(lead)
+    if lead.status == LeadStatus.NEW:
+        lead.status = LeadStatus.WORKING
+    lead.save()
+    emit_event(
+        org=lead.org, actor=user, verb="lead.touched", program_id=lead.program_id, obj=lead,
+        payload={"kind": kind},
+    )  # fmt: skip
+    return touch
+
+
+@transaction.atomic
+def accept_lead(*, lead: Lead, user: User) -> None:
+    lead.status = LeadStatus.ACCEPTED
+    lead.save(update_fields=["status"])
+    emit_event(org=lead.org, actor=user, verb="lead.accepted", program_id=lead.program_id, obj=lead)
+
+
+@transaction.atomic
+def reject_leads(
+    *, leads: Iterable[Lead], user: User, reason: RejectionReason, comment: str
+) -> int:
+    """Reject one lead or many; a reason is always required (the form ensures it)."""
+    count = 0
+    for lead in leads:
+        lead.status = LeadStatus.REJECTED
+        lead.rejection_reason = reason
+        lead.rejection_comment = comment
+        lead.save(update_fields=["status", "rejection_reason", "rejection_comment"])
+        emit_event(
+            org=lead.org, actor=user, verb="lead.rejected", program_id=lead.program_id, obj=lead,
+            payload={"reason": reason.code},
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+@transaction.atomic
+def reassign(*, lead: Lead, leader: Membership, to: Membership) -> None:
+    teams = leader_team_ids(leader)
+    if to.team_id not in teams or not can_work(leader, lead):
+        raise LeadError("You can move leads only between reps of the teams you lead.")
+    before = lead.rep
+    lead.rep = to.user
+    lead.save(update_fields=["rep"])
+    record_audit(
+        org=lead.org, acting_user=leader.user, action="lead.reassigned", obj=lead,
+        changes={"rep": [str(before) if before else None, str(to.user)]},
+    )  # fmt: skip
+
+
+def escalate_breaches(now: dt.datetime | None = None) -> int:
+    """Untouched leads past their SLA: the rep at 100 %, the rep's leaders at 200 %. Each
+    step is notified once per lead (idempotent: the key is the lead and the step)."""
+    now = now or timezone.now()
+    sent = 0
+    recent = now - dt.timedelta(days=30)
+    open_leads = Lead.objects.filter(
+        first_touch_at__isnull=True,
+        status=LeadStatus.NEW,
+        rep__isnull=False,
+        sla_due_at__lte=now,
+        created_at__gte=recent,
+    ).select_related("org", "rep", "program")
+    calendars: dict[int, Calendar] = {}
+    for lead in open_leads:
+        calendar = calendars.setdefault(lead.org_id, Calendar.for_org(lead.org))
+        elapsed = calendar.between(lead.created_at, now)
+        sla = dt.timedelta(hours=sla_hours(lead))
+        url = reverse("results:my_leads", args=[lead.org.slug])
+        if lead.rep is not None and elapsed >= sla:
+            note = notify(
+                org=lead.org, user=lead.rep, kind="sla.breached",
+                title=f"Lead waiting: {lead} is past its {sla_hours(lead)}-hour first-touch SLA",
+                body="Call or e-mail them now, or reject the lead with a reason.", url=url,
+                key=f"sla-rep:{lead.pk}",
+            )  # fmt: skip
+            sent += note is not None
+        if elapsed >= 2 * sla:
+            sent += _escalate_to_leaders(lead, url)
+    return sent
+
+
+def _escalate_to_leaders(lead: Lead, url: str) -> int:
+    rep = Membership.objects.filter(org=lead.org, user=lead.rep).first()
+    if rep is None or rep.team_id is None:
+        return 0
+    sent = 0
+    for leader in Membership.objects.filter(org=lead.org, role=Role.SALES_LEADER):
+        if rep.team_id in leader_team_ids(leader):
+            note = notify(
+                org=lead.org, user=leader.user, kind="sla.escalated",
+                title=f"{rep.user}'s lead {lead} is at twice its first-touch SLA",
+                body="Nudge the rep or reassign the lead.", url=url,
+                key=f"sla-leader:{lead.pk}",
+            )  # fmt: skip
+            sent += note is not None
+    return sent

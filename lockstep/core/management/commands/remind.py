@@ -4,12 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from lockstep.programs.reminders import send_reminders
+from lockstep.programs.reminders import send_all
 
 
 class Command(BaseCommand):
-    help = "Send the reminders that are due (brief, training, knowledge check). Safe to rerun."
+    help = (
+        "Send what is due: brief, training and check reminders, pulse rounds, SLA breach "
+        "escalations. Safe to rerun: nothing is sent twice."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = send_reminders()
+        sent = send_all()
         self.stdout.write(f"{sent} reminder(s) sent.")
