@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from lockstep.accounts.models import User
 from lockstep.core.models import ActivityEvent, Notification
 from lockstep.insights import funnel
 from lockstep.orgs.models import Membership, Role
@@ -24,7 +25,7 @@ MONDAY_9 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 def lead(
-    world: World, program: Program | None, rep: object, ext: str, created: dt.datetime = MONDAY_9
+    world: World, program: Program | None, rep: User, ext: str, created: dt.datetime = MONDAY_9
 ) -> Lead:
     obj = Lead(
         org=world.org,
