@@ -36,11 +36,13 @@ def demo_steps() -> list[DemoStep]:
     from lockstep.enablement.demo import load_activity
     from lockstep.orgs.demo import load_people
     from lockstep.programs.demo import load_programs
+    from lockstep.results.demo import load_leads
 
     return [
         DemoStep("people", load_people),
         DemoStep("programs", load_programs),
         DemoStep("activity", load_activity),
+        DemoStep("leads", load_leads),
     ]
 
 
