@@ -1,10 +1,12 @@
 from django.urls import include, path
 
+from lockstep.api.urls import api
 from lockstep.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("accounts/", include("lockstep.accounts.urls")),
     path("o/<slug:org_slug>/", include("lockstep.orgs.urls")),
     path("o/<slug:org_slug>/programs/", include("lockstep.programs.urls")),

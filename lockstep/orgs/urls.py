@@ -23,4 +23,5 @@ urlpatterns = [
     path("settings/", views.org_settings, name="settings"),
     path("audit/", views.audit_log, name="audit"),
     path("notifications/", views.notifications, name="notifications"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
 ]

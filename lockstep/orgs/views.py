@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lockstep.accounts.models import ApiToken
+from lockstep.api.auth import create_token, revoke_token
 from lockstep.core.models import AuditLog, Notification
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, access_membership, access_team, org_view
@@ -333,3 +335,27 @@ def notifications(request: OrgRequest) -> HttpResponse:
         return redirect("orgs:notifications", org_slug=request.org.slug)
     page = Paginator(mine, 30).get_page(request.GET.get("page"))
     return render(request, "orgs/notifications.html", {"page": page})
+
+
+@org_view()
+def api_tokens(request: OrgRequest) -> HttpResponse:
+    """A member's personal API tokens for this organization; a new token is shown once."""
+    tokens = ApiToken.objects.filter(membership=request.membership)
+    created = None
+    if request.method == "POST":
+        if revoke_id := request.POST.get("revoke"):
+            token = tokens.filter(pk=revoke_id if revoke_id.isdigit() else 0).first()
+            if token is None:
+                raise Http404("No such token")
+            revoke_token(api_token=token, acting_user=request.user)
+            messages.success(request, f"Token “{token.name}” revoked.")
+            return redirect("orgs:api_tokens", org_slug=request.org.slug)
+        name = request.POST.get("name", "").strip()
+        if not name or len(name) > 100:
+            messages.error(
+                request, "Give the token a name of up to 100 characters (e.g. “CRM sync”)."
+            )
+        else:
+            _, created = create_token(membership=request.membership, name=name)
+    context = {"tokens": tokens.filter(revoked_at__isnull=True), "created": created}
+    return render(request, "orgs/api_tokens.html", context)
