@@ -227,3 +227,4 @@ ASSET_EXTENSIONS = env_list(
     "LOCKSTEP_ASSET_EXTENSIONS",
     "pdf,ppt,pptx,key,doc,docx,xls,xlsx,csv,txt,md,png,jpg,jpeg,gif,webp,mp4,mov,zip",
 )
+IMPORT_MAX_MB = env_int("LOCKSTEP_IMPORT_MAX_MB", 500)

@@ -52,6 +52,7 @@ def fill(route: str, world: World) -> str:
         "question_id": 1,
         "attempt_id": 1,
         "lead_id": 1,
+        "job_id": 1,
         "team_id": world.team.pk,
         "membership_id": Membership.objects.get(org=world.org, user=world.rep).pk,
         "invitation_id": invitation.pk,

@@ -36,6 +36,7 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
         ("Calendar", reverse("programs:calendar", args=[slug]), Perm.VIEW_PROGRAMS),
         ("Leads", reverse("results:my_leads", args=[slug]), Perm.SELL),
         ("Team leads", reverse("results:my_leads", args=[slug]), Perm.LEAD_TEAMS),
+        ("Import", reverse("results:import_new", args=[slug]), Perm.MANAGE_PROGRAMS),
         ("Unmatched leads", reverse("results:unmatched", args=[slug]), Perm.MANAGE_PROGRAMS),
         ("Teams", reverse("orgs:teams", args=[slug]), Perm.VIEW_TEAMS),
         ("People", reverse("orgs:members", args=[slug]), Perm.VIEW_MEMBERS),

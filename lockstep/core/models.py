@@ -136,3 +136,47 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ImportJob(models.Model):
+    """A file uploaded in the browser, imported by the worker with progress and a report."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", "Waiting for the column mapping"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20)  # leads | opportunities
+    preset = models.CharField(max_length=20, default="generic")
+    mapping = models.JSONField(default=dict, blank=True)  # column label → field
+    partial = models.BooleanField(default=False)
+    dry_run = models.BooleanField(default=False)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
+    rows_checked = models.PositiveIntegerField(default=0)
+    bytes_checked = models.PositiveBigIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.original_name}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(95, int(100 * self.bytes_checked / self.size)) if self.size else 0

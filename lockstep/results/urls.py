@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lockstep.results import views
+from lockstep.results import import_views, views
 
 app_name = "results"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("leads/<int:lead_id>/accept/", views.accept, name="accept"),
     path("leads/<int:lead_id>/reassign/", views.reassign, name="reassign"),
     path("programs/<int:program_id>/results/", views.program_results, name="program"),
+    path("imports/", import_views.new_import, name="import_new"),
+    path("imports/<int:job_id>/map/", import_views.map_columns, name="import_map"),
+    path("imports/<int:job_id>/", import_views.job_status, name="import_job"),
+    path("imports/<int:job_id>/errors.csv", import_views.error_report, name="import_errors"),
 ]
