@@ -249,3 +249,22 @@ def test_import_in_the_browser_flow(world: World, django_capture_on_commit_callb
         and b"ghost@nowhere.example" in report.content
     )
     assert world.client(world.rep).get("/o/acme/imports/").status_code == 403
+
+
+def test_owner_edits_rejection_reasons(world: World) -> None:
+    client = world.client(world.owner)
+    assert "Not a fit" in client.get("/o/acme/settings/rejection-reasons/").content.decode()
+    client.post("/o/acme/settings/rejection-reasons/", {"label": "Competitor incumbent"})
+    from lockstep.results.models import RejectionReason
+
+    reason = RejectionReason.objects.get(code="competitor_incumbent")
+    response = client.post(
+        "/o/acme/settings/rejection-reasons/", {"label": "Competitor incumbent"}, follow=True
+    )
+    assert "already a reason" in response.content.decode()
+    client.post("/o/acme/settings/rejection-reasons/", {"toggle": reason.pk})
+    reason.refresh_from_db()
+    assert not reason.active
+    assert (
+        world.client(world.marketer).get("/o/acme/settings/rejection-reasons/").status_code == 403
+    )

@@ -258,12 +258,15 @@ def test_settings_save_and_audit(world: World) -> None:
         "readiness_threshold": "75",
         "max_training_minutes": "45",
         "required_asset_kinds": ["brief", "battlecard"],
+        "date_order": "mdy",
+        "holidays": "2026-12-25\n\n2026-12-24\n2026-12-25",
     }
     response = world.client(world.owner).post("/o/acme/settings/", data)
     assert response.status_code == 302
     org = Organization.objects.get(pk=world.org.pk)
     assert (org.name, org.time_zone, org.readiness_threshold) == ("Acme Corp", "Europe/Berlin", 75)
     assert org.required_asset_kinds == ["brief", "battlecard"]
+    assert org.holidays == ["2026-12-24", "2026-12-25"] and org.date_order == "mdy"
     changes = AuditLog.objects.get(action="org.settings_changed").changes
     assert changes["readiness_threshold"] == [80, 75]
 
@@ -276,6 +279,7 @@ def test_settings_save_and_audit(world: World) -> None:
         ("max_training_minutes", "0", "Between 1 and 1440"),
         ("business_day_end", "08:00", "must end after it starts"),
         ("business_day_start", "25:99", "Enter a valid time"),
+        ("holidays", "Christmas", "is not a date like"),
     ],
 )
 def test_settings_bad_input(world: World, field: str, value: str, message: str) -> None:
@@ -287,7 +291,10 @@ def test_settings_bad_input(world: World, field: str, value: str, message: str) 
         "business_days": ["0"],
         "readiness_threshold": "80",
         "max_training_minutes": "60",
+        "date_order": "dmy",
     }
+    good = world.client(world.owner).post("/o/acme/settings/", data)
+    assert good.status_code == 302  # the base data is valid: only `field` makes it bad
     data[field] = value
     response = world.client(world.owner).post("/o/acme/settings/", data)
     assert response.status_code == 400

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -132,6 +133,12 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
         help_text="A program's rep kit must hold one asset of each of these kinds.",
     )
 
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Days without business hours, one ISO date a line (2026-12-25).",
+    )
+
     class Meta:
         model = Organization
         fields = [
@@ -140,6 +147,8 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
             "business_day_start",
             "business_day_end",
             "business_days",
+            "holidays",
+            "date_order",
             "readiness_threshold",
             "max_training_minutes",
             "required_asset_kinds",
@@ -153,6 +162,24 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
             "max_training_minutes": "The most required training a program may ask of a rep.",
             "time_zone": "An IANA name such as Europe/Berlin or America/New_York.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["holidays"] = "\n".join(self.instance.holidays or [])
+
+    def clean_holidays(self) -> list[str]:
+        days = []
+        for line in self.cleaned_data["holidays"].splitlines():
+            if not line.strip():
+                continue
+            try:
+                days.append(dt.date.fromisoformat(line.strip()).isoformat())
+            except ValueError as exc:
+                raise forms.ValidationError(
+                    f"“{line.strip()[:20]}” is not a date like 2026-12-25."
+                ) from exc
+        return sorted(set(days))
 
     def clean_readiness_threshold(self) -> int:
         value: int = self.cleaned_data["readiness_threshold"]

@@ -59,6 +59,8 @@ ORG_SETTINGS_FIELDS = (
     "readiness_threshold",
     "max_training_minutes",
     "required_asset_kinds",
+    "holidays",
+    "date_order",
 )
 
 

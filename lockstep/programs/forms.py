@@ -75,6 +75,10 @@ class ProgramForm(forms.Form):
         max_length=1000,
         help_text="CRM campaign names or codes, comma-separated: leads are matched by them.",
     )
+    sla_hours = forms.IntegerField(
+        min_value=1, max_value=200, initial=4, required=False,
+        label="First-touch SLA for its leads (business hours)",
+    )  # fmt: skip
     reminder_days = forms.IntegerField(
         min_value=1, max_value=60, initial=3, required=False,
         label="Remind unread briefs after (days)",
@@ -121,7 +125,7 @@ class ProgramForm(forms.Form):
         data = dict(self.cleaned_data)
         owner = data.pop("owner")
         data["owner"] = owner.user if owner else None
-        for name in ("reminder_days", "training_due_days"):
+        for name in ("reminder_days", "training_due_days", "sla_hours"):
             if data[name] is None:
                 data[name] = self.fields[name].initial
         return data

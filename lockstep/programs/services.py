@@ -123,6 +123,7 @@ PROGRAM_FIELDS = (
     "campaign_codes",
     "reminder_days",
     "training_due_days",
+    "sla_hours",
 )
 
 

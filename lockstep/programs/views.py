@@ -163,6 +163,7 @@ def program_edit(request: OrgRequest, program_id: int) -> HttpResponse:
         "end_date": program.end_date,
         "campaign_codes": ", ".join(program.campaign_codes),
         "reminder_days": program.reminder_days,
+        "sla_hours": program.sla_hours,
         "training_due_days": program.training_due_days,
     }
     form = f.ProgramForm(request.POST or None, org=request.org, program=program, initial=initial)

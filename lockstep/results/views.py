@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from lockstep.core.permissions import Perm, can
@@ -190,3 +191,34 @@ def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
         "lead_count": leads.count(),
     }
     return render(request, "results/program_results.html", context)
+
+
+@org_view(Perm.MANAGE_ORG)
+def rejection_reasons(request: OrgRequest) -> HttpResponse:
+    """The organization's editable list of reasons for rejecting a lead."""
+    services.ensure_rejection_reasons(request.org)
+    reasons = RejectionReason.objects.for_org(request.org)
+    if request.method == "POST":
+        if toggle := request.POST.get("toggle", ""):
+            reason = reasons.filter(pk=toggle if toggle.isdigit() else 0).first()
+            if reason is None:
+                raise Http404("No such reason")
+            reason.active = not reason.active
+            reason.save(update_fields=["active"])
+            messages.success(
+                request, f"“{reason.label}” {'restored' if reason.active else 'retired'}."
+            )
+        else:
+            label = request.POST.get("label", "").strip()
+            code = slugify(label)[:40].replace("-", "_")
+            if not label or len(label) > 80 or not code:
+                messages.error(request, "A reason needs a name of up to 80 characters.")
+            elif reasons.filter(code=code).exists():
+                messages.error(request, f"There is already a reason “{label}”.")
+            else:
+                RejectionReason.objects.create(
+                    org=request.org, code=code, label=label, position=reasons.count()
+                )
+                messages.success(request, f"Reason “{label}” added.")
+        return redirect("results:reasons", org_slug=request.org.slug)
+    return render(request, "results/reasons.html", {"reasons": reasons})
