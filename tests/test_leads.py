@@ -197,6 +197,7 @@ def test_targets_against_actuals_and_the_funnel_executing_delivering(world: Worl
         world.client(world.marketer).get(f"/o/acme/programs/{program.pk}/results/").content.decode()
     )
     assert "Targets against actuals" in body and "behind" in body
+    assert "Speed-to-lead by team" in body
     summary = metrics.sla_summary(Lead.objects.filter(program=program))
     assert summary["within_share"] == 50 and summary["breaches"] == 1
 

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
-from lockstep.orgs.models import Membership, Role
+from lockstep.orgs.models import Membership, Role, Team
 from lockstep.orgs.services import leader_team_ids
 from lockstep.programs.models import Program
+from lockstep.programs.services import selling_team_ids
 from lockstep.programs.views import access_program
 from lockstep.results import metrics, services
 from lockstep.results.business_hours import Calendar
@@ -183,8 +184,24 @@ def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
             org=request.org, team_id__in=leader_team_ids(request.membership)
         ).values_list("user_id", flat=True)
         leads = leads.filter(Q(rep_id__in=list(reps)))
+    team_rows = []
+    only = (
+        leader_team_ids(request.membership)
+        if request.membership.role == Role.SALES_LEADER
+        else None
+    )
+    for team in Team.objects.filter(pk__in=selling_team_ids(program)).order_by("name"):
+        if only is not None and team.pk not in only:
+            continue
+        members = Membership.objects.filter(org=request.org, team=team).values_list(
+            "user_id", flat=True
+        )
+        team_leads = leads.filter(rep_id__in=list(members))
+        if team_leads.exists():
+            team_rows.append({"team": team, "summary": metrics.sla_summary(team_leads)})
     context = {
         "program": program,
+        "team_rows": team_rows,
         "summary": metrics.sla_summary(leads),
         "reasons": metrics.rejection_reasons(leads),
         "targets": metrics.targets_vs_actuals(program),
