@@ -125,6 +125,15 @@ def test_escalation_rep_then_leader_once_each(world: World) -> None:
     assert obj.pk
 
 
+def test_escalation_steps_are_organization_settings(world: World) -> None:
+    world.org.time_zone = "UTC"
+    world.org.escalate_rep_percent, world.org.escalate_leader_percent = 50, 100
+    world.org.save()
+    lead(world, None, world.rep, "L1")  # 4-hour SLA: rep at 2 h, leader at 4 h
+    assert services.escalate_breaches(now=MONDAY_9 + dt.timedelta(hours=2, minutes=5)) == 1
+    assert services.escalate_breaches(now=MONDAY_9 + dt.timedelta(hours=4, minutes=5)) == 1
+
+
 def test_my_leads_page_shows_sla_clocks(world: World) -> None:
     lead(world, None, world.rep, "Late")
     lead(world, None, world.rep, "Fresh", created=timezone.now())

@@ -259,6 +259,8 @@ def test_settings_save_and_audit(world: World) -> None:
         "max_training_minutes": "45",
         "required_asset_kinds": ["brief", "battlecard"],
         "date_order": "mdy",
+        "escalate_rep_percent": "100",
+        "escalate_leader_percent": "150",
         "holidays": "2026-12-25\n\n2026-12-24\n2026-12-25",
     }
     response = world.client(world.owner).post("/o/acme/settings/", data)
@@ -280,6 +282,7 @@ def test_settings_save_and_audit(world: World) -> None:
         ("business_day_end", "08:00", "must end after it starts"),
         ("business_day_start", "25:99", "Enter a valid time"),
         ("holidays", "Christmas", "is not a date like"),
+        ("escalate_leader_percent", "50", "not below the rep"),
     ],
 )
 def test_settings_bad_input(world: World, field: str, value: str, message: str) -> None:
@@ -292,6 +295,8 @@ def test_settings_bad_input(world: World, field: str, value: str, message: str) 
         "readiness_threshold": "80",
         "max_training_minutes": "60",
         "date_order": "dmy",
+        "escalate_rep_percent": "100",
+        "escalate_leader_percent": "200",
     }
     good = world.client(world.owner).post("/o/acme/settings/", data)
     assert good.status_code == 302  # the base data is valid: only `field` makes it bad

@@ -149,6 +149,8 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
             "business_days",
             "holidays",
             "date_order",
+            "escalate_rep_percent",
+            "escalate_leader_percent",
             "readiness_threshold",
             "max_training_minutes",
             "required_asset_kinds",
@@ -156,6 +158,10 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
         widgets = {
             "business_day_start": forms.TimeInput(attrs={"type": "time"}),
             "business_day_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+        labels = {
+            "escalate_rep_percent": "Alert the rep at (% of the first-touch SLA)",
+            "escalate_leader_percent": "Alert the rep's leaders at (% of the SLA)",
         }
         help_texts = {
             "readiness_threshold": "A program cannot go live below this score (0–100).",
@@ -180,6 +186,13 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
                     f"“{line.strip()[:20]}” is not a date like 2026-12-25."
                 ) from exc
         return sorted(set(days))
+
+    def clean_escalate_leader_percent(self) -> int:
+        value: int = self.cleaned_data["escalate_leader_percent"]
+        rep = self.cleaned_data.get("escalate_rep_percent") or 0
+        if not 10 <= value <= 1000 or value < rep:
+            raise forms.ValidationError("Between 10 and 1000, and not below the rep's step.")
+        return value
 
     def clean_readiness_threshold(self) -> int:
         value: int = self.cleaned_data["readiness_threshold"]

@@ -40,6 +40,9 @@ class Organization(models.Model):
     max_training_minutes = models.PositiveIntegerField(default=60)
     required_asset_kinds = models.JSONField(default=default_required_asset_kinds)
     holidays = models.JSONField(default=list, blank=True)  # ISO dates, no business hours
+    # SLA breach escalation: the rep at this share of the SLA, then their leaders.
+    escalate_rep_percent = models.PositiveSmallIntegerField(default=100)
+    escalate_leader_percent = models.PositiveSmallIntegerField(default=200)
     # How to read an ambiguous date such as 03/04/2026 in imported files.
     date_order = models.CharField(
         max_length=3,

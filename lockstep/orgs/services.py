@@ -61,6 +61,8 @@ ORG_SETTINGS_FIELDS = (
     "required_asset_kinds",
     "holidays",
     "date_order",
+    "escalate_rep_percent",
+    "escalate_leader_percent",
 )
 
 

@@ -131,8 +131,9 @@ def reassign(*, lead: Lead, leader: Membership, to: Membership) -> None:
 
 
 def escalate_breaches(now: dt.datetime | None = None) -> int:
-    """Untouched leads past their SLA: the rep at 100 %, the rep's leaders at 200 %. Each
-    step is notified once per lead (idempotent: the key is the lead and the step)."""
+    """Untouched leads: the rep at the organization's first step (default 100 % of the
+    SLA), the rep's leaders at the second (default 200 %). Each step is notified once per
+    lead (idempotent: the key is the lead and the step)."""
     now = now or timezone.now()
     sent = 0
     recent = now - dt.timedelta(days=30)
@@ -140,7 +141,7 @@ def escalate_breaches(now: dt.datetime | None = None) -> int:
         first_touch_at__isnull=True,
         status=LeadStatus.NEW,
         rep__isnull=False,
-        sla_due_at__lte=now,
+        created_at__lte=now,
         created_at__gte=recent,
     ).select_related("org", "rep", "program")
     calendars: dict[int, Calendar] = {}
@@ -149,7 +150,7 @@ def escalate_breaches(now: dt.datetime | None = None) -> int:
         elapsed = calendar.between(lead.created_at, now)
         sla = dt.timedelta(hours=sla_hours(lead))
         url = reverse("results:my_leads", args=[lead.org.slug])
-        if lead.rep is not None and elapsed >= sla:
+        if lead.rep is not None and elapsed >= sla * lead.org.escalate_rep_percent / 100:
             note = notify(
                 org=lead.org, user=lead.rep, kind="sla.breached",
                 title=f"Lead waiting: {lead} is past its {sla_hours(lead)}-hour first-touch SLA",
@@ -157,7 +158,7 @@ def escalate_breaches(now: dt.datetime | None = None) -> int:
                 key=f"sla-rep:{lead.pk}",
             )  # fmt: skip
             sent += note is not None
-        if elapsed >= 2 * sla:
+        if elapsed >= sla * lead.org.escalate_leader_percent / 100:
             sent += _escalate_to_leaders(lead, url)
     return sent
 
