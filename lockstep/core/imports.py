@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -109,6 +110,30 @@ class StreamingSpec(ImportSpec[T], Protocol[T]):
 
 class FileError(Exception):
     pass
+
+
+class SeenIds:
+    """The ids seen so far in one import, kept on disk (a temporary SQLite file) so memory
+    stays flat however many rows the file has. `first_row(id, row)` returns the row where
+    the id was first seen, or None the first time."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(suffix=".sqlite3")  # noqa: SIM115
+        self._db = sqlite3.connect(self._file.name)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID")
+
+    def first_row(self, key: str, row: int) -> int | None:
+        cursor = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, row))
+        if cursor.rowcount:
+            return None
+        found = self._db.execute("SELECT row FROM seen WHERE id = ?", (key,)).fetchone()
+        return int(found[0]) if found else None
+
+    def close(self) -> None:
+        self._db.close()
+        self._file.close()
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from lockstep.accounts.models import User
-from lockstep.core.imports import OrgSpec, RowError
+from lockstep.core.imports import OrgSpec, RowError, SeenIds
 from lockstep.orgs.models import Membership, Organization
 from lockstep.programs.models import Program
 from lockstep.results.business_hours import Calendar
@@ -157,7 +157,7 @@ class LeadsSpec(OrgSpec[LeadRow]):
         super().__init__(org)
         self.preset, self.overrides = LEAD_PRESETS[preset], overrides or {}
         self.cache = LookupCache(org)
-        self.seen: dict[str, int] = {}
+        self.seen = SeenIds()
 
     def map_header(self, header: list[str]) -> tuple[dict[str, int], list[RowError]]:
         return map_columns(header, self.preset, self.overrides, self.required_columns)
@@ -245,8 +245,8 @@ class LeadsSpec(OrgSpec[LeadRow]):
         return LeadStatus.NEW
 
     def observe(self, row_number: int, item: LeadRow) -> list[RowError]:
-        first = self.seen.setdefault(item.external_id, row_number)
-        if first != row_number:
+        first = self.seen.first_row(item.external_id, row_number)
+        if first is not None and first != row_number:
             return [
                 RowError(
                     row_number, "external_id", f"“{item.external_id}” is already on row {first}"

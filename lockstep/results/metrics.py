@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from lockstep.orgs.models import Membership, Role
@@ -50,6 +50,43 @@ def sla_summary(leads: QuerySet[Lead], now: dt.datetime | None = None) -> dict[s
         if (median := median_seconds(leads)) is None
         else round(median / 3600, 1),
     }
+
+
+def per_rep(leads: QuerySet[Lead], now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Speed-to-lead per rep, in one grouped query (average rather than median per rep)."""
+    now = now or timezone.now()
+    rows = (
+        leads.filter(rep__isnull=False)
+        .values("rep", "rep__first_name", "rep__last_name", "rep__email")
+        .annotate(
+            total=Count("id"),
+            touched=Count("id", filter=Q(first_touch_at__isnull=False)),
+            within=Count("id", filter=Q(first_touch_at__lte=F("sla_due_at"))),
+            breaches=Count("id", filter=Q(first_touch_at__gt=F("sla_due_at")))
+            + Count("id", filter=Q(first_touch_at__isnull=True, sla_due_at__lt=now,
+                                   status=LeadStatus.NEW)),
+            rejected=Count("id", filter=Q(status=LeadStatus.REJECTED)),
+            avg_seconds=Avg("first_touch_seconds"),
+        )
+        .order_by("-breaches", "rep__last_name")
+    )  # fmt: skip
+    result = []
+    for row in rows:
+        name = f"{row['rep__first_name']} {row['rep__last_name']}".strip() or row["rep__email"]
+        touched = row["touched"]
+        result.append(
+            {
+                "name": name,
+                "total": row["total"],
+                "within_share": round(100 * row["within"] / touched) if touched else None,
+                "breaches": row["breaches"],
+                "rejection_rate": round(100 * row["rejected"] / row["total"]),
+                "avg_hours": round(row["avg_seconds"] / 3600, 1)
+                if row["avg_seconds"] is not None
+                else None,
+            }
+        )
+    return result
 
 
 def rejection_reasons(leads: QuerySet[Lead]) -> list[dict[str, Any]]:

@@ -202,6 +202,7 @@ def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
     context = {
         "program": program,
         "team_rows": team_rows,
+        "rep_rows": metrics.per_rep(leads)[:200],
         "summary": metrics.sla_summary(leads),
         "reasons": metrics.rejection_reasons(leads),
         "targets": metrics.targets_vs_actuals(program),

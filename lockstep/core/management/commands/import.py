@@ -10,6 +10,7 @@ from lockstep.core.imports import ImportReport, ImportSpec, run_import
 from lockstep.orgs.imports import TeamsSpec, UsersSpec
 from lockstep.orgs.models import Organization
 from lockstep.results.imports import LEAD_PRESETS, LeadsSpec, OpportunitiesSpec
+from lockstep.results.jobs import Counting
 
 KINDS = ("teams", "users", "leads", "opportunities")
 
@@ -45,15 +46,22 @@ class Command(BaseCommand):
             raise CommandError(f"No organization with the slug “{options['org']}”.")
         spec = self.spec(options, org)
         kwargs = {"acting_user": None, "dry_run": options["dry_run"], "partial": options["partial"]}
-        progress = self.progress if sys.stderr.isatty() else None
         if options["file"] == "-":
-            report = run_import(spec, sys.stdin.buffer, progress=progress, **kwargs)
+            report = run_import(spec, sys.stdin.buffer, **kwargs)
         else:
             path = Path(options["file"])
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
-            with path.open("rb") as stream:
-                report = run_import(spec, stream, progress=progress, **kwargs)
+            with path.open("rb") as raw:
+                stream = Counting(raw)
+                size = path.stat().st_size or 1
+                show = sys.stderr.isatty()
+
+                def progress(rows: int) -> None:
+                    if show:
+                        self.progress_bar(rows, stream.position / size)
+
+                report = run_import(spec, stream, progress=progress, **kwargs)  # type: ignore[arg-type]
         self.print_report(report)
         if not report.ok:
             raise CommandError(f"{report.rejected_rows or 1} row(s) rejected.")
@@ -83,8 +91,10 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown field “{sorted(unknown)[0]}”. Fields: {fields}.")
         return spec_class(org, options["preset"], overrides)
 
-    def progress(self, rows: int) -> None:
-        self.stderr.write(f"\r  checked {rows:,} rows…", ending="")
+    def progress_bar(self, rows: int, share: float) -> None:
+        filled = int(30 * min(share, 1.0))
+        bar = "█" * filled + "·" * (30 - filled)
+        self.stderr.write(f"\r  checking [{bar}] {share:4.0%}  {rows:,} rows", ending="")
 
     def print_report(self, report: ImportReport) -> None:
         if sys.stderr.isatty():
