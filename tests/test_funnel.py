@@ -186,3 +186,20 @@ def test_funnel_page_leader_sees_only_their_teams_and_drills_down(world: World) 
     assert str(people["c"].user) in text and "Understood" in text
     assert world.client(world.rep).get(f"/o/acme/programs/{program.pk}/funnel/").status_code == 403
     assert leader.role == Role.SALES_LEADER
+
+
+def test_executing_without_leads_counts_kit_use(world: World) -> None:
+    from lockstep.programs.services import record_asset_use
+
+    program = make_program(world, status=ProgramStatus.LIVE)
+    asset = services.add_asset(
+        program=program,
+        acting_user=world.marketer,
+        kind="brief",
+        title="One-pager",
+        url="https://kit.example/1",
+        partner_visible=True,
+    )
+    assert funnel.program_funnel(program)["total"].shares["executing"] is None
+    record_asset_use(asset=asset, user=world.rep, verb="asset.viewed")
+    assert funnel.program_funnel(program)["total"].shares["executing"] == 50.0

@@ -53,6 +53,8 @@ SCORE_WEIGHTS = {
     "delivering": 15,
 }
 BOUGHT_IN_AVERAGE = 4.0
+# What counts as executing a program that has no CRM leads: using its kit in the field.
+PROGRAM_ACTIVITY = ["asset.viewed", "asset.downloaded"]
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,14 @@ def applicable(program: Program) -> Applicable:
         trained=program.training.filter(required=True).exists(),
         understood=check is not None and check.questions.exists(),
         bought_in=program.pulse_rounds.exists(),
-        executing=Lead.objects.filter(program=program, rep__isnull=False).exists(),
+        executing=has_leads(program)
+        or ActivityEvent.objects.filter(program=program, verb__in=PROGRAM_ACTIVITY).exists(),
         delivering=delivering_team_ids(program) is not None,
     )
+
+
+def has_leads(program: Program) -> bool:
+    return Lead.objects.filter(program=program, rep__isnull=False).exists()
 
 
 def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]:
@@ -129,8 +136,13 @@ def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]
         .annotate(
             trained=Q(completed__gte=required) if required else Value(False),
             bought_in=Q(pulse__gte=BOUGHT_IN_AVERAGE),
-            # at least 90 % of the rep's program leads first touched within the SLA
-            executing=Q(leads__gt=0) & Q(leads_within__gte=F("leads") * 0.9),
+            # at least 90 % of the rep's program leads first touched within the SLA; for a
+            # program without leads, having used its kit in the field
+            executing=Q(leads__gt=0) & Q(leads_within__gte=F("leads") * 0.9)
+            if has_leads(program)
+            else Exists(
+                ActivityEvent.objects.filter(program=program, actor=user, verb__in=PROGRAM_ACTIVITY)
+            ),
             delivering=Q(team_id__in=delivering) if delivering else Value(False),
         )
     )
