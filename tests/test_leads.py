@@ -148,6 +148,10 @@ def test_unmatched_leads_are_assigned_by_marketing(world: World) -> None:
     obj = lead(world, None, world.rep, "U1")
     client = world.client(world.marketer)
     assert "Co U1" in client.get("/o/acme/leads/unmatched/").content.decode()
+    junk = client.post(
+        "/o/acme/leads/unmatched/", {"lead": ["x", obj.pk], "program": "abc"}, follow=True
+    )
+    assert junk.status_code == 200 and "Tick leads and pick the program" in junk.content.decode()
     client.post("/o/acme/leads/unmatched/", {"lead": [obj.pk], "program": program.pk})
     obj.refresh_from_db()
     assert obj.program == program

@@ -108,3 +108,23 @@ def test_unknown_org_slug_is_404(world: World) -> None:
 def test_permission_table_covers_every_permission() -> None:
     assert set(PERMISSIONS) == set(Perm)
     assert all(PERMISSIONS[p] <= set(Role.values) for p in Perm)
+
+
+JUNK = {
+    "name": "x" * 5000, "to": "abc", "program": "abc", "team": "abc", "parent": "abc",
+    "role": "emperor", "status": "exploded", "kind": "??", "lead": ["abc", "-1"],
+    "user": ["abc"], "toggle": "abc", "revoke": "abc", "q1": ["abc"], "day_offset": "-9",
+    "value": "NaN", "date": "31/31/2031", "starts_at": "yesterday", "email": "@@",
+    "answer": "", "body": "", "reason": "nope", "comment": "x" * 10000,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["owner", "marketer", "leader", "rep"])
+def test_no_page_answers_junk_with_a_server_error(world: World, who: str) -> None:
+    """Every page, as a member with the most rights of each kind, GET with junk query
+    parameters and POST junk: a clear 4xx or a redirect, never a 500."""
+    client = world.client(getattr(world, who))
+    urls = [fill(route, world) for route, _ in org_patterns()]  # before junk changes things
+    for url in urls:
+        for response in (client.get(url, JUNK), client.post(url, JUNK)):
+            assert response.status_code < 500, f"{who} {response.request['REQUEST_METHOD']} {url}"

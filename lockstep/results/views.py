@@ -27,6 +27,11 @@ from lockstep.results.business_hours import Calendar
 from lockstep.results.models import Lead, LeadStatus, RejectionReason, TouchKind
 
 
+def _int(value: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) when it is not a number."""
+    return int(value) if value and value.isdigit() else 0
+
+
 def my_lead_queryset(request: OrgRequest) -> Any:
     leads = Lead.objects.for_org(request.org).select_related("program", "rep", "rejection_reason")
     if request.membership.role == Role.SALES_LEADER:
@@ -142,7 +147,7 @@ def reject(request: OrgRequest) -> HttpResponse:
 @require_POST
 def reassign(request: OrgRequest, lead_id: int) -> HttpResponse:
     lead = access_lead(request, lead_id)
-    to = Membership.objects.filter(org=request.org, pk=request.POST.get("to", "0") or 0).first()
+    to = Membership.objects.filter(org=request.org, pk=_int(request.POST.get("to"))).first()
     if to is None:
         messages.error(request, "Pick the rep to move the lead to.")
     else:
@@ -160,7 +165,7 @@ def unmatched(request: OrgRequest) -> HttpResponse:
     leads = Lead.objects.for_org(request.org).filter(program__isnull=True).select_related("rep")
     programs = Program.objects.for_org(request.org).filter(archived_at__isnull=True)
     if request.method == "POST":
-        program = programs.filter(pk=request.POST.get("program", "0") or 0).first()
+        program = programs.filter(pk=_int(request.POST.get("program"))).first()
         ids = [int(i) for i in request.POST.getlist("lead") if i.isdigit()]
         if program is None or not ids:
             messages.error(request, "Tick leads and pick the program they belong to.")
