@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,17 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def log_in(page: Any, base: str, email: str, landing: str = "/o/acme/") -> None:
+    """Log in through the form with the factories' password and wait for the landing page."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}{landing}")
 
 
 def shot(page: object, name: str) -> Path:

@@ -8,20 +8,11 @@ from typing import Any
 import pytest
 
 from lockstep.enablement.models import CheckQuestion
-from tests.browser import shot
+from tests.browser import log_in, shot
 from tests.conftest import World
-from tests.factories import PASSWORD
 from tests.test_enablement import live_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/o/acme/")
 
 
 def answer(page: Any, right: bool) -> None:

@@ -11,19 +11,10 @@ from django.utils import timezone
 
 from lockstep.core.models import ActivityEvent
 from lockstep.programs.models import Program
-from tests.browser import shot
+from tests.browser import log_in, shot
 from tests.conftest import World
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/o/acme/")
 
 
 def score(page: Any) -> int:

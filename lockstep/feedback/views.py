@@ -17,7 +17,7 @@ from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.feedback import services
 from lockstep.feedback.forms import AnswerForm, FaqForm, PulseForm, PulseSettingsForm
 from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS
-from lockstep.orgs.models import Role
+from lockstep.orgs.models import Role, Team
 from lockstep.orgs.services import leader_team_ids
 from lockstep.programs.models import ProgramStatus, RepQuestion
 from lockstep.programs.views import access_program
@@ -91,8 +91,6 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
             chosen = pulse_round
     summary = services.pulse_summary(program, chosen) if chosen else None
     if summary and request.membership.role == Role.SALES_LEADER:
-        from lockstep.orgs.models import Team
-
         mine = set(
             Team.objects.filter(pk__in=leader_team_ids(request.membership)).values_list(
                 "name", flat=True

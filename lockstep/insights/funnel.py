@@ -30,6 +30,7 @@ from lockstep.enablement.models import CheckAttempt, TrainingCompletion
 from lockstep.feedback.models import PulseResponse
 from lockstep.orgs.models import Membership, Role, Team
 from lockstep.programs.models import KnowledgeCheck, Program
+from lockstep.programs.services import audience_team_ids
 from lockstep.results.metrics import delivering_team_ids
 from lockstep.results.models import Lead
 
@@ -192,8 +193,6 @@ def lockstep_score(shares: dict[str, float | None]) -> int:
 
 def program_funnel(program: Program, only_team_ids: set[int] | None = None) -> dict[str, Any]:
     """Rows per audience team (rolled up through sub-teams), and the program total."""
-    from lockstep.programs.services import audience_team_ids
-
     ok = applicable(program)
     audience = audience_team_ids(program)
     per_team = (

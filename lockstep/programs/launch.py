@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from lockstep.accounts.models import User
 from lockstep.core.notify import notify, queue_email
+from lockstep.feedback.models import PulseRound
 from lockstep.orgs.models import Membership, Role
 from lockstep.orgs.services import absolute_url, leader_team_ids
 from lockstep.programs.models import Program, TrainingItem, TrainingKind
@@ -22,8 +23,6 @@ from lockstep.programs.services import audience_reps, audience_team_ids
 
 def announce(program: Program) -> int:
     """Brief links to every audience rep, a summary to each leader, session invites."""
-    from lockstep.feedback.models import PulseRound
-
     PulseRound.objects.get_or_create(org=program.org, program=program, day_offset=0)
     reps = list(audience_reps(program).select_related("user", "team"))
     url = reverse("programs:brief", args=[program.org.slug, program.pk])

@@ -19,6 +19,7 @@ from lockstep.feedback.models import PulseResponse
 from lockstep.feedback.services import current_round
 from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
 from lockstep.programs.services import audience_reps
+from lockstep.results.services import escalate_breaches
 
 
 def due_reminders(program: Program, now: dt.datetime) -> list[tuple[str, User, str]]:
@@ -95,6 +96,4 @@ def send_reminders(now: dt.datetime | None = None) -> int:
 
 def send_all(now: dt.datetime | None = None) -> int:
     """Everything `lockstep remind` sends: program reminders and SLA escalations."""
-    from lockstep.results.services import escalate_breaches
-
     return send_reminders(now) + escalate_breaches(now)
