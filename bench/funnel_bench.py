@@ -29,10 +29,11 @@ from django.db import connection  # noqa: E402
 
 from lockstep.accounts.models import User  # noqa: E402
 from lockstep.core.models import ActivityEvent  # noqa: E402
+from lockstep.core.permissions import Role  # noqa: E402
 from lockstep.enablement.models import CheckAttempt, TrainingCompletion  # noqa: E402
 from lockstep.feedback.models import PulseResponse, PulseRound  # noqa: E402
 from lockstep.insights import funnel  # noqa: E402
-from lockstep.orgs.models import Membership, Organization, Role, Team  # noqa: E402
+from lockstep.orgs.models import Membership, Organization, Team  # noqa: E402
 from lockstep.programs.models import KnowledgeCheck, Program, TrainingItem  # noqa: E402
 
 

@@ -30,7 +30,8 @@ from django.db import connection  # noqa: E402
 
 from lockstep.accounts.models import User  # noqa: E402
 from lockstep.core.imports import run_import  # noqa: E402
-from lockstep.orgs.models import Membership, Organization, Role, Team  # noqa: E402
+from lockstep.core.permissions import Role  # noqa: E402
+from lockstep.orgs.models import Membership, Organization, Team  # noqa: E402
 from lockstep.programs.models import Program  # noqa: E402
 from lockstep.results.imports import LeadsSpec  # noqa: E402
 

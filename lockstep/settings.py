@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "lockstep.feedback",
     "lockstep.insights",
     "lockstep.results",
+    "lockstep.briefs",
+    "lockstep.ops",
 ]
 
 MIDDLEWARE = [
@@ -87,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "lockstep.core.middleware.TenancyMiddleware",
+    "lockstep.orgs.middleware.TenancyMiddleware",
 ]
 
 ROOT_URLCONF = "lockstep.urls"
@@ -104,7 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "lockstep.core.context_processors.lockstep",
+                "lockstep.orgs.context_processors.lockstep",
             ],
         },
     }

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from lockstep.accounts.models import User
-from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import Channel, Membership, Organization, Team
 from tests.factories import MembershipFactory, OrganizationFactory, TeamFactory, UserFactory
 
 pytest_plugins = ["tests.browser"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 import factory
 
 from lockstep.accounts.models import User
-from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import Channel, Membership, Organization, Team
 
 PASSWORD = "correct-horse-battery"
 

@@ -11,8 +11,10 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from lockstep.accounts.models import LoginAttempt, User
+from lockstep.core.permissions import Role
 from lockstep.orgs import services
-from lockstep.orgs.models import Invitation, Membership, Role
+from lockstep.orgs.models import Invitation, Membership
+from lockstep.orgs.services import InvitationUsed
 from tests.conftest import World
 from tests.factories import PASSWORD
 
@@ -171,7 +173,7 @@ def test_accept_invitation_creates_account_and_membership(world: World) -> None:
 def test_accept_invitation_bad_input(world: World, data: dict[str, str], message: str) -> None:
     token = make_invitation(world)
     response = Client().post(f"/accounts/invitation/{token}/", data)
-    assert response.status_code == 200 and message in response.content.decode()
+    assert response.status_code == 400 and message in response.content.decode()
     assert not User.objects.filter(email="newbie@acme.example").exists()
 
 
@@ -217,7 +219,7 @@ def test_accept_twice_in_service_is_refused(world: World) -> None:
     make_invitation(world)
     invitation = Invitation.objects.get()
     services.accept_invitation(invitation=invitation, user=world.viewer)
-    with pytest.raises(ValueError, match="already been used"):
+    with pytest.raises(InvitationUsed, match="already been used"):
         services.accept_invitation(invitation=invitation, user=world.viewer)
 
 

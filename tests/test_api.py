@@ -8,10 +8,10 @@ from typing import Any
 from django.test import Client
 
 from lockstep.accounts.models import ApiToken
-from lockstep.api.auth import create_token
+from lockstep.accounts.services import create_token
 from lockstep.results.models import Lead
 from tests.conftest import World
-from tests.test_programs import make_program
+from tests.scenarios import make_program
 
 
 def post(token: str, payload: Any) -> Any:

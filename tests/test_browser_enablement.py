@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from lockstep.enablement.models import CheckQuestion
+from lockstep.programs.models import CheckQuestion
 from tests.browser import log_in, shot
 from tests.conftest import World
-from tests.test_enablement import live_program
+from tests.scenarios import live_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from lockstep.accounts.models import User
-from lockstep.core.demo import DEMO_PASSWORD, load_demo
-from lockstep.orgs.models import Membership, Organization, Role
+from lockstep.core.permissions import Role
+from lockstep.ops.demo.base import DEMO_PASSWORD
+from lockstep.ops.demo.loader import load_demo
+from lockstep.orgs.models import Membership, Organization
 from tests.browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from lockstep.briefs import services as briefs
 from lockstep.core.models import ActivityEvent
 from lockstep.programs.models import Program
 from tests.browser import log_in, shot
@@ -167,8 +168,7 @@ def test_marketer_fills_the_plan_is_refused_then_launches(
 def test_rep_reads_and_acknowledges_the_brief_on_a_phone(
     browser: Any, live_server: Any, world: World
 ) -> None:
-    from lockstep.programs import services
-    from tests.test_programs import complete_plan, make_program
+    from tests.scenarios import complete_plan, make_program
 
     program = make_program(world, status="live")
     complete_plan(world, program)
@@ -183,14 +183,15 @@ def test_rep_reads_and_acknowledges_the_brief_on_a_phone(
     page.click("[data-testid=ack]")
     page.locator("[data-testid=ack-done]").wait_for()
     assert ActivityEvent.objects.filter(verb="brief.acknowledged", actor=world.rep).count() == 1
-    assert services.brief_state(program, world.rep).acknowledged
+    assert briefs.brief_state(program, world.rep).acknowledged
     page.emulate_media(media="print")
     shot(page, "programs-7-brief-print")
     page.close()
 
 
 def test_demo_program_pages_on_desktop_and_phone(browser: Any, live_server: Any) -> None:
-    from lockstep.core.demo import DEMO_PASSWORD, load_demo
+    from lockstep.ops.demo.base import DEMO_PASSWORD
+    from lockstep.ops.demo.loader import load_demo
 
     load_demo(lambda _: None)
     base = live_server.url

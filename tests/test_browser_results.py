@@ -11,7 +11,7 @@ import pytest
 from lockstep.results.models import Lead
 from tests.browser import log_in, shot
 from tests.conftest import World
-from tests.test_programs import make_program
+from tests.scenarios import make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def test_upload_map_progress_and_error_report(
 
 
 def test_rep_works_leads_on_a_phone(browser: Any, live_server: Any, world: World) -> None:
-    from tests.test_leads import lead
+    from tests.scenarios import lead
 
     lead(world, None, world.rep, "Late one")
     base = live_server.url

@@ -15,12 +15,15 @@ from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
 from lockstep.accounts.models import User
-from lockstep.core.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
-from lockstep.core.management.commands._serving import gunicorn_command, refuse_demo_passwords
+from lockstep.core.permissions import Role
+from lockstep.feedback.models import RepQuestion
 from lockstep.insights.funnel import program_funnel
-from lockstep.orgs.models import Channel, Membership, Organization, Role, Team
-from lockstep.programs.models import PreviewFeedback, Program, ProgramStatus, RepQuestion
-from lockstep.programs.services import program_readiness
+from lockstep.ops.demo.base import DEMO_LOGINS, DEMO_PASSWORD
+from lockstep.ops.demo.loader import load_demo
+from lockstep.ops.management.commands._serving import gunicorn_command, refuse_demo_passwords
+from lockstep.orgs.models import Channel, Membership, Organization, Team
+from lockstep.programs.models import PreviewFeedback, Program, ProgramStatus
+from lockstep.programs.selectors import program_readiness
 
 
 def run(*args: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -10,65 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lockstep.core.models import ActivityEvent
 from lockstep.enablement import services
-from lockstep.enablement.models import (
-    Certification,
-    CheckAttempt,
-    CheckQuestion,
-    TrainingCompletion,
-)
+from lockstep.enablement.models import Certification, CheckAttempt, TrainingCompletion
 from lockstep.programs import services as program_services
-from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus, TrainingItem
+from lockstep.programs.models import (
+    CheckQuestion,
+    ProgramStatus,
+)
 from tests.conftest import World
-from tests.test_programs import make_program
-
-SECRET_EXPLANATION = "Because the pilot customers expanded by a third"
-
-
-def live_program(world: World) -> tuple[Program, TrainingItem, TrainingItem, KnowledgeCheck]:
-    program = make_program(world, status=ProgramStatus.LIVE)
-    module = program_services.add_training(
-        program=program,
-        acting_user=world.marketer,
-        kind="self_paced",
-        title="Module",
-        duration_minutes=20,
-        content_url="https://learn.example",
-        required=True,
-    )
-    session = program_services.add_training(
-        program=program,
-        acting_user=world.marketer,
-        kind="live",
-        title="Walkthrough",
-        duration_minutes=30,
-        join_url="https://meet.example",
-        required=True,
-        starts_at=dt.datetime(2027, 1, 10, 10, 0, tzinfo=dt.UTC),
-    )
-    check = program_services.set_knowledge_check(
-        program=program,
-        acting_user=world.marketer,
-        title="Ready?",
-        pass_mark=100,
-        attempts_allowed=2,
-    )
-    services.add_question(
-        check=check,
-        acting_user=world.marketer,
-        text="Which customers expanded?",
-        kind="single",
-        explanation=SECRET_EXPLANATION,
-        choices=[("Pilots", True), ("Nobody", False), ("All", False)],
-    )
-    services.add_question(
-        check=check,
-        acting_user=world.marketer,
-        text="Pick the two proof points",
-        kind="multiple",
-        explanation="",
-        choices=[("+34% expansion", True), ("18 days faster", True), ("Free lunch", False)],
-    )
-    return program, module, session, check
+from tests.scenarios import SECRET_EXPLANATION, live_program, make_program
 
 
 def answers_for(attempt: CheckAttempt, right: bool) -> dict[str, list[str]]:
@@ -106,8 +54,8 @@ def test_marketer_marks_attendance_and_leader_sees_only_their_reps(world: World)
     ).exists()
     assert ActivityEvent.objects.filter(verb="training.attended", actor=world.rep).exists()
     assert world.client(world.leader).get(url).status_code == 200
-    assert world.client(world.rep).get(url).status_code == 404
-    assert world.client(world.viewer).get(url).status_code == 404
+    assert world.client(world.rep).get(url).status_code == 403
+    assert world.client(world.viewer).get(url).status_code == 403
 
 
 def test_attendance_csv_import_all_or_nothing(world: World) -> None:

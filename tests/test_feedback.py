@@ -10,14 +10,17 @@ from django.core import mail
 from django.db import connection
 
 from lockstep.core.models import ActivityEvent, Notification
+from lockstep.core.permissions import Role
 from lockstep.feedback import services
-from lockstep.feedback.models import MIN_GROUP, PulseResponse, PulseRound
-from lockstep.orgs.models import Membership, Role
+from lockstep.feedback import services as feedback_services
+from lockstep.feedback.models import MIN_GROUP, PulseResponse, RepQuestion
+from lockstep.orgs.models import Membership
 from lockstep.programs import services as program_services
-from lockstep.programs.models import Program, ProgramStatus, RepQuestion
+from lockstep.programs.launch import announce
+from lockstep.programs.models import Program, ProgramStatus, PulseRound
 from tests.conftest import World
 from tests.factories import UserFactory
-from tests.test_programs import make_program
+from tests.scenarios import make_program
 
 SCORES = {"understand": 5, "helps": 4, "next_steps": 4}
 
@@ -31,6 +34,7 @@ def launched(world: World) -> tuple[Program, PulseRound]:
         override_reason="test",
         acting_role=Role.OWNER,
     )
+    announce(program)  # the launch task, queued on commit in production
     return program, PulseRound.objects.get(program=program, day_offset=0)
 
 
@@ -168,7 +172,7 @@ def test_questions_inbox_answer_notifies_and_faq(
 ) -> None:
     program, _ = launched(world)
     mail.outbox.clear()
-    question = program_services.ask_question(
+    question = feedback_services.ask_question(
         program=program, user=world.rep, body="Does it work with SAP?"
     )
     client = world.client(world.marketer)
@@ -197,7 +201,7 @@ def test_questions_inbox_answer_notifies_and_faq(
 
 def test_unanswered_question_cannot_go_to_the_faq(world: World) -> None:
     program, _ = launched(world)
-    question = program_services.ask_question(program=program, user=world.rep, body="Q?")
+    question = feedback_services.ask_question(program=program, user=world.rep, body="Q?")
     response = world.client(world.marketer).post(
         f"/o/acme/programs/{program.pk}/questions/{question.pk}/faq/",
         {"faq_question": "Q", "faq_answer": "A"},
@@ -209,7 +213,7 @@ def test_unanswered_question_cannot_go_to_the_faq(world: World) -> None:
 
 def test_empty_answer_is_refused(world: World) -> None:
     program, _ = launched(world)
-    question = program_services.ask_question(program=program, user=world.rep, body="Q?")
+    question = feedback_services.ask_question(program=program, user=world.rep, body="Q?")
     response = world.client(world.marketer).post(
         f"/o/acme/programs/{program.pk}/questions/{question.pk}/answer/",
         {"answer": ""},

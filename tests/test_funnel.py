@@ -7,16 +7,19 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lockstep.briefs import services as briefs
+from lockstep.core.events import Verb
+from lockstep.core.permissions import Role
 from lockstep.enablement import services as enablement
 from lockstep.feedback import services as feedback
-from lockstep.feedback.models import PulseRound
 from lockstep.insights import funnel
-from lockstep.orgs.models import Membership, Role, Team
+from lockstep.orgs.models import Membership, Team
 from lockstep.programs import services
-from lockstep.programs.models import Program, ProgramStatus
+from lockstep.programs.inputs import AssetInput, CheckQuestionInput, TrainingInput
+from lockstep.programs.models import Program, ProgramStatus, PulseRound
 from tests.conftest import World
 from tests.factories import UserFactory
-from tests.test_programs import make_program
+from tests.scenarios import make_program
 
 
 def build(world: World) -> tuple[Program, dict[str, Membership]]:
@@ -32,31 +35,37 @@ def build(world: World) -> tuple[Program, dict[str, Membership]]:
     module = services.add_training(
         program=program,
         acting_user=world.marketer,
-        kind="self_paced",
-        title="Module",
-        duration_minutes=20,
-        content_url="https://learn.example",
-        required=True,
+        data=TrainingInput(
+            kind="self_paced",
+            title="Module",
+            duration_minutes=20,
+            content_url="https://learn.example",
+            required=True,
+        ),
     )
     services.add_training(
         program=program,
         acting_user=world.marketer,
-        kind="self_paced",
-        title="Optional",
-        duration_minutes=20,
-        content_url="https://learn.example",
-        required=False,
+        data=TrainingInput(
+            kind="self_paced",
+            title="Optional",
+            duration_minutes=20,
+            content_url="https://learn.example",
+            required=False,
+        ),
     )
     check = services.set_knowledge_check(
         program=program, acting_user=world.marketer, title="C", pass_mark=100, attempts_allowed=3
     )
-    enablement.add_question(
+    services.add_check_question(
         check=check,
         acting_user=world.marketer,
-        text="Q",
-        kind="single",
-        explanation="",
-        choices=[("Right", True), ("Wrong", False)],
+        data=CheckQuestionInput(
+            text="Q",
+            kind="single",
+            explanation="",
+            choices=tuple([("Right", True), ("Wrong", False)]),
+        ),
     )
     pulse_round = PulseRound.objects.create(org=world.org, program=program, day_offset=0)
     people = {"rep": world.membership(world.rep), "partner": world.membership(world.partner)}
@@ -79,9 +88,9 @@ def build(world: World) -> tuple[Program, dict[str, Membership]]:
     }.items():
         member = people[key]
         if ack:
-            services.acknowledge_brief(program=program, user=member.user)
+            briefs.acknowledge_brief(program=program, user=member.user)
         else:
-            services.open_brief(program=program, user=member.user)
+            briefs.open_brief(program=program, user=member.user)
         if trained:
             enablement.complete_module(item=module, user=member.user)
         if right is not None:
@@ -143,7 +152,7 @@ def test_latest_pulse_decides_bought_in(world: World) -> None:
 
 def test_stages_without_data_are_none(world: World) -> None:
     program = make_program(world, status=ProgramStatus.LIVE)
-    services.open_brief(program=program, user=world.rep)
+    briefs.open_brief(program=program, user=world.rep)
     total = funnel.program_funnel(program)["total"]
     assert total.shares["informed"] == 50.0
     assert [total.shares[s] for s in funnel.STAGES[1:]] == [None] * 5
@@ -195,11 +204,10 @@ def test_executing_without_leads_counts_kit_use(world: World) -> None:
     asset = services.add_asset(
         program=program,
         acting_user=world.marketer,
-        kind="brief",
-        title="One-pager",
-        url="https://kit.example/1",
-        partner_visible=True,
+        data=AssetInput(
+            kind="brief", title="One-pager", url="https://kit.example/1", partner_visible=True
+        ),
     )
     assert funnel.program_funnel(program)["total"].shares["executing"] is None
-    record_asset_use(asset=asset, user=world.rep, verb="asset.viewed")
+    record_asset_use(asset=asset, user=world.rep, verb=Verb.ASSET_VIEWED)
     assert funnel.program_funnel(program)["total"].shares["executing"] == 50.0

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
+from lockstep.briefs import services as briefs
 from lockstep.core.models import Notification, SentMessage
+from lockstep.core.permissions import Role
 from lockstep.core.tasks import send_email
 from lockstep.enablement import services as enablement
-from lockstep.orgs.models import Role
+from lockstep.ops.scheduler import send_reminders
 from lockstep.programs import services
+from lockstep.programs.inputs import TrainingInput, training_input_of
 from lockstep.programs.models import Program, ProgramStatus
-from lockstep.programs.reminders import send_reminders
 from tests.conftest import World
-from tests.test_programs import complete_plan, make_program
+from tests.scenarios import complete_plan, make_program
 
 START = dt.datetime(2027, 1, 12, 15, 30, tzinfo=dt.UTC)
 
@@ -28,12 +31,14 @@ def go_live(world: World, capture: Any) -> Program:
     services.add_training(
         program=program,
         acting_user=world.marketer,
-        kind="live",
-        title="Walkthrough",
-        starts_at=START,
-        duration_minutes=45,
-        join_url="https://meet.example/atlas",
-        required=False,
+        data=TrainingInput(
+            kind="live",
+            title="Walkthrough",
+            starts_at=START,
+            duration_minutes=45,
+            join_url="https://meet.example/atlas",
+            required=False,
+        ),
     )
     mail.outbox.clear()
     with capture(execute=True):
@@ -91,9 +96,8 @@ def test_updating_and_cancelling_a_session_keeps_the_uid(
     first, _ = parse(by_subject("Invitation")[0])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_training(
-            item=item, acting_user=world.marketer, starts_at=START + dt.timedelta(hours=2)
-        )
+        later = replace(training_input_of(item), starts_at=START + dt.timedelta(hours=2))
+        services.update_training(item=item, acting_user=world.marketer, data=later)
     updated, _ = parse(by_subject("Invitation")[0])
     assert updated["uid"] == first["uid"] and updated["sequence"] > first["sequence"]
     mail.outbox.clear()
@@ -140,7 +144,7 @@ def test_reminders_are_due_once(world: World, django_capture_on_commit_callbacks
     assert send_reminders(now=soon) == 2  # only the launch pulse round, one per rep
     assert send_reminders(now=soon) == 0
     later = timezone.now() + dt.timedelta(days=program.training_due_days + 1)
-    services.acknowledge_brief(program=program, user=world.partner)
+    briefs.acknowledge_brief(program=program, user=world.partner)
     module = program.training.get(kind="self_paced")
     enablement.complete_module(item=module, user=world.partner)
     sent = send_reminders(now=later)

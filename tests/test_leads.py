@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from lockstep.accounts.models import User
 from lockstep.core.models import ActivityEvent, Notification
+from lockstep.core.permissions import Role
 from lockstep.insights import funnel
-from lockstep.orgs.models import Membership, Role
+from lockstep.orgs.models import Membership
 from lockstep.programs import services as program_services
 from lockstep.programs.models import Program, ProgramStatus
 from lockstep.results import metrics, services
@@ -19,25 +19,7 @@ from lockstep.results.business_hours import Calendar
 from lockstep.results.models import Lead, LeadStatus, Opportunity, Outcome
 from tests.conftest import World
 from tests.factories import UserFactory
-from tests.test_programs import make_program
-
-MONDAY_9 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-
-
-def lead(
-    world: World, program: Program | None, rep: User, ext: str, created: dt.datetime = MONDAY_9
-) -> Lead:
-    obj = Lead(
-        org=world.org,
-        external_id=ext,
-        program=program,
-        rep=rep,
-        company=f"Co {ext}",
-        created_at=created,
-    )
-    services.refresh_sla(obj)
-    obj.save()
-    return obj
+from tests.scenarios import MONDAY_9, lead, make_program
 
 
 def test_sla_deadline_is_four_business_hours_in_the_org_time_zone(world: World) -> None:
@@ -139,7 +121,7 @@ def test_my_leads_page_shows_sla_clocks(world: World) -> None:
     lead(world, None, world.rep, "Fresh", created=timezone.now())
     body = world.client(world.rep).get("/o/acme/leads/").content.decode()
     assert "late by" in body and " left" in body
-    assert world.client(world.viewer).get("/o/acme/leads/").status_code == 404
+    assert world.client(world.viewer).get("/o/acme/leads/").status_code == 403
     assert "Co Late" in world.client(world.leader).get("/o/acme/leads/").content.decode()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 
+from lockstep.core.events import Action, Verb
 from lockstep.core.models import ActivityEvent, AppendOnlyError, AuditLog
+from lockstep.core.permissions import Role
 from lockstep.core.services import diff, emit_event, record_audit
-from lockstep.orgs import services
-from lockstep.orgs.models import Membership, Role, Team
+from lockstep.orgs import selectors, services
+from lockstep.orgs.models import Membership, Team
 from lockstep.programs.models import Program
 from tests.conftest import World
 
@@ -16,7 +18,7 @@ from tests.conftest import World
 def test_activity_events_are_append_only(world: World) -> None:
     program = Program.objects.create(org=world.org, name="Spring launch")
     event = emit_event(
-        org=world.org, actor=world.rep, verb="brief.opened", program_id=program.pk, obj=program
+        org=world.org, actor=world.rep, verb=Verb.BRIEF_OPENED, program_id=program.pk, obj=program
     )
     assert (event.object_type, event.object_id) == ("program", program.pk)
     event.verb = "brief.acknowledged"
@@ -28,7 +30,9 @@ def test_activity_events_are_append_only(world: World) -> None:
 
 
 def test_audit_log_is_append_only(world: World) -> None:
-    entry = record_audit(org=world.org, acting_user=world.owner, action="x.y", obj=world.team)
+    entry = record_audit(
+        org=world.org, acting_user=world.owner, action=Action.TEAM_UPDATED, obj=world.team
+    )
     with pytest.raises(AppendOnlyError):
         entry.save()
     assert entry.object_repr == "London Enterprise"
@@ -54,10 +58,10 @@ def test_threshold_constraint(world: World) -> None:
 def test_with_descendants_walks_any_depth(world: World) -> None:
     deep = Team.objects.create(org=world.org, name="Deep", parent=world.team)
     deeper = Team.objects.create(org=world.org, name="Deeper", parent=deep)
-    ids = services.with_descendants(world.org, [world.region.pk])
+    ids = selectors.with_descendants(world.org, [world.region.pk])
     assert ids == {world.region.pk, world.team.pk, world.partner_team.pk, deep.pk, deeper.pk}
     leader = world.membership(world.leader)
-    assert deeper.pk in services.leader_team_ids(leader)
+    assert deeper.pk in selectors.leader_team_ids(leader)
 
 
 def test_diff_only_lists_changes() -> None:

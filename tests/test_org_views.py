@@ -6,19 +6,20 @@ import pytest
 from django.core import mail
 
 from lockstep.core.models import AuditLog
-from lockstep.orgs.models import Invitation, Membership, Organization, Role, Team
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import Invitation, Membership, Organization, Team
 from tests.conftest import World
 
 
 @pytest.mark.parametrize(
     ("who", "template"),
     [
-        ("owner", "orgs/home.html"),
-        ("marketer", "orgs/home.html"),
-        ("viewer", "orgs/home.html"),
-        ("leader", "orgs/home_leader.html"),
-        ("rep", "orgs/home_rep.html"),
-        ("partner", "orgs/home_rep.html"),
+        ("owner", "insights/home.html"),
+        ("marketer", "insights/home.html"),
+        ("viewer", "insights/home.html"),
+        ("leader", "insights/home_leader.html"),
+        ("rep", "briefs/home.html"),
+        ("partner", "briefs/home.html"),
     ],
 )
 def test_home_is_role_specific(world: World, who: str, template: str) -> None:

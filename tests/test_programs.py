@@ -9,102 +9,29 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from django.utils import timezone
 
+from lockstep.core.errors import DomainError
 from lockstep.core.models import ActivityEvent, AuditLog
-from lockstep.orgs.models import Membership, Role, Team
-from lockstep.programs import services
+from lockstep.core.permissions import Role
+from lockstep.feedback.models import RepQuestion
+from lockstep.orgs.models import Membership, Team
+from lockstep.programs import selectors, services
+from lockstep.programs.inputs import (
+    ActivityInput,
+    AssetInput,
+)
 from lockstep.programs.models import (
     Asset,
     Endorsement,
     PreviewFeedback,
     Program,
     ProgramStatus,
-    RepQuestion,
     SellInActivity,
     Target,
 )
 from tests.conftest import World
 from tests.factories import UserFactory
-
-TODAY = timezone.localdate()
-
-
-def make_program(world: World, status: str = ProgramStatus.DRAFT, **kw: Any) -> Program:
-    program = services.create_program(
-        org=world.org,
-        acting_user=world.marketer,
-        audience=kw.pop("audience", [world.region]),
-        name=kw.pop("name", "Atlas launch"),
-        kind="product_launch",
-        owner=world.marketer,
-        launch_date=TODAY + dt.timedelta(days=10),
-        end_date=TODAY + dt.timedelta(days=90),
-        summary="**Atlas** is new.",
-        campaign_codes=kw.pop("campaign_codes", []),
-    )
-    Program.objects.filter(pk=program.pk).update(status=status)
-    program.refresh_from_db()
-    return program
-
-
-def complete_plan(world: World, program: Program) -> None:
-    """Answer all six questions fully (the audience is the EMEA region)."""
-    m = world.marketer
-    services.add_activity(
-        program=program,
-        acting_user=m,
-        teams=[world.region],
-        kind="kickoff",
-        date=TODAY,
-        owner=m,
-        notes="",
-    )
-    leader = world.membership(world.leader)
-    services.endorse(program=program, membership=leader)
-    for member in (world.membership(world.rep), world.membership(world.partner)):
-        services.add_champion(program=program, acting_user=m, member=member)
-    services.save_wiifm(
-        program=program,
-        acting_user=m,
-        values={
-            "wiifm": "Double commission",
-            "incentive_kind": "none",
-            "proof_points": "Pilots +30%",
-        },
-    )
-    for kind in world.org.required_asset_kinds:
-        services.add_asset(
-            program=program,
-            acting_user=m,
-            kind=kind,
-            title=kind,
-            url="https://kit.example/" + kind,
-            partner_visible=True,
-        )
-    for team in (world.team, world.partner_team):
-        target = services.add_target(
-            program=program,
-            acting_user=m,
-            team=team,
-            metric="meetings",
-            value=Decimal(10),
-            period="program",
-        )
-        services.respond_target(target=target, membership=leader, status="acknowledged")
-    services.add_training(
-        program=program,
-        acting_user=m,
-        kind="self_paced",
-        title="Module",
-        duration_minutes=30,
-        content_url="https://learn.example",
-        required=True,
-    )
-    services.set_knowledge_check(
-        program=program, acting_user=m, title="Check", pass_mark=80, attempts_allowed=3
-    )
-
+from tests.scenarios import TODAY, complete_plan, make_program
 
 # --- create, list, calendar -----------------------------------------------------------
 
@@ -216,7 +143,7 @@ def test_calendar_shows_launches_and_survives_bad_month(world: World) -> None:
 def test_sections_update_with_htmx_and_the_score_rises(world: World) -> None:
     program = make_program(world)
     client = world.client(world.marketer)
-    start = services.program_readiness(program).score
+    start = selectors.program_readiness(program).score
     response = client.post(
         f"/o/acme/programs/{program.pk}/activities/",
         {"kind": "kickoff", "date": TODAY.isoformat(), "teams": [world.region.pk]},
@@ -226,7 +153,7 @@ def test_sections_update_with_htmx_and_the_score_rises(world: World) -> None:
     assert response.status_code == 200 and "<html" not in body
     assert 'id="scorecard" hx-swap-oob="true"' in body
     assert "Kickoff briefing" in body
-    assert services.program_readiness(program).score > start
+    assert selectors.program_readiness(program).score > start
 
 
 def test_activity_for_a_team_outside_the_audience_is_rejected(world: World) -> None:
@@ -338,17 +265,16 @@ def test_partner_reps_only_get_partner_visible_assets(world: World) -> None:
     hidden = services.add_asset(
         program=program,
         acting_user=world.marketer,
-        kind="battlecard",
-        title="Internal battlecard",
-        url="https://kit.example/b",
+        data=AssetInput(
+            kind="battlecard", title="Internal battlecard", url="https://kit.example/b"
+        ),
     )
     shared = services.add_asset(
         program=program,
         acting_user=world.marketer,
-        kind="brief",
-        title="Partner brief",
-        url="https://kit.example/p",
-        partner_visible=True,
+        data=AssetInput(
+            kind="brief", title="Partner brief", url="https://kit.example/p", partner_visible=True
+        ),
     )
     client = world.client(world.partner)
     body = client.get(f"/o/acme/programs/{program.pk}/brief/").content.decode()
@@ -401,7 +327,7 @@ def test_leader_of_another_team_cannot_acknowledge(world: World) -> None:
     apac = Team.objects.create(org=world.org, name="APAC")
     other = Membership.objects.create(org=world.org, user=UserFactory(), role=Role.SALES_LEADER)
     other.led_teams.add(apac)
-    with pytest.raises(services.ProgramError, match="Only a leader of this team"):
+    with pytest.raises(DomainError, match="Only a leader of this team"):
         services.respond_target(target=target, membership=other, status="acknowledged")
 
 
@@ -442,12 +368,12 @@ def test_only_a_leader_of_the_audience_endorses_themself(world: World) -> None:
     )
     world.client(world.leader).post(f"/o/acme/programs/{program.pk}/endorse/", {"comment": "In."})
     assert Endorsement.objects.get().leader == world.leader
-    with pytest.raises(services.ProgramError, match="already endorsed"):
+    with pytest.raises(DomainError, match="already endorsed"):
         services.endorse(program=program, membership=world.membership(world.leader))
     apac = Team.objects.create(org=world.org, name="APAC")
     outsider = Membership.objects.create(org=world.org, user=UserFactory(), role=Role.SALES_LEADER)
     outsider.led_teams.add(apac)
-    with pytest.raises(services.ProgramError, match="sales leader of an audience team"):
+    with pytest.raises(DomainError, match="sales leader of an audience team"):
         services.endorse(program=program, membership=outsider)
 
 
@@ -458,7 +384,7 @@ def test_preview_feedback_round(world: World) -> None:
     rep.post(f"/o/acme/programs/{program.pk}/feedback/", {"body": "Need a German talk track"})
     item = PreviewFeedback.objects.get()
     assert item.author == world.rep and item.is_open
-    assert services.program_readiness(program).questions[1].findings  # open feedback is a finding
+    assert selectors.program_readiness(program).questions[1].findings  # open feedback is a finding
     world.client(world.marketer).post(
         f"/o/acme/programs/{program.pk}/feedback/{item.pk}/respond/",
         {"response": "Done", "addressed": "on"},
@@ -469,13 +395,13 @@ def test_preview_feedback_round(world: World) -> None:
 
 def test_feedback_outside_preview_is_refused(world: World) -> None:
     program = make_program(world, status=ProgramStatus.LIVE)
-    with pytest.raises(services.ProgramError, match="in preview"):
+    with pytest.raises(DomainError, match="in preview"):
         services.give_feedback(program=program, membership=world.membership(world.rep), body="x")
 
 
 def test_champion_must_be_a_rep_of_the_audience(world: World) -> None:
     program = make_program(world, audience=[world.team])
-    with pytest.raises(services.ProgramError, match="rep of one of the audience teams"):
+    with pytest.raises(DomainError, match="rep of one of the audience teams"):
         services.add_champion(
             program=program, acting_user=world.marketer, member=world.membership(world.partner)
         )
@@ -486,7 +412,7 @@ def test_champion_must_be_a_rep_of_the_audience(world: World) -> None:
 
 def test_transitions_follow_the_lifecycle(world: World) -> None:
     program = make_program(world)
-    with pytest.raises(services.ProgramError, match="cannot move to live"):
+    with pytest.raises(DomainError, match="cannot move to live"):
         services.transition(program=program, acting_user=world.marketer, to="live")
     program = services.transition(program=program, acting_user=world.marketer, to="preview")
     assert program.status == "preview"
@@ -542,7 +468,7 @@ def test_owner_overrides_with_a_written_reason(world: World) -> None:
 def test_a_complete_program_launches(world: World) -> None:
     program = make_program(world, status=ProgramStatus.READY)
     complete_plan(world, program)
-    assert services.program_readiness(program).score == 100
+    assert selectors.program_readiness(program).score == 100
     program = services.transition(program=program, acting_user=world.marketer, to="live")
     assert program.status == "live" and program.launch_score == 100 and not program.override_reason
 
@@ -580,7 +506,7 @@ def test_rep_target_share(world: World) -> None:
         value=Decimal(10),
         period="program",
     )
-    shares = services.rep_target_share(program, world.membership(world.rep))
+    shares = selectors.rep_target_share(program, world.membership(world.rep))
     assert shares[0]["reps"] == 1 and shares[0]["share"] == Decimal(10)
 
 
@@ -673,11 +599,9 @@ def test_remove_a_section_item(world: World) -> None:
     activity = services.add_activity(
         program=program,
         acting_user=world.marketer,
-        teams=[world.region],
-        kind="roadshow",
-        date=TODAY,
-        owner=None,
-        notes="",
+        data=ActivityInput(
+            teams=tuple([world.region]), kind="roadshow", date=TODAY, owner=None, notes=""
+        ),
     )
     client = world.client(world.marketer)
     assert (

@@ -16,7 +16,7 @@ from lockstep.results.imports import LeadsSpec, OpportunitiesSpec
 from lockstep.results.models import Lead, LeadStatus, Opportunity, Outcome
 from lockstep.results.parsing import ValueProblem, parse_amount, parse_datetime
 from tests.conftest import World
-from tests.test_programs import make_program
+from tests.scenarios import make_program
 
 DATA = Path(__file__).parent / "data" / "leads"
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from lockstep.core.permissions import PERMISSIONS, Perm
-from lockstep.orgs.models import Invitation, Membership, Role
+from lockstep.core.permissions import PERMISSIONS, Perm, Role
+from lockstep.orgs.models import Invitation, Membership
 from lockstep.programs.models import Asset, Program, ProgramStatus
 from tests.conftest import World
 

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from lockstep.accounts import views
 from lockstep.accounts.forms import LoginForm, ResetForm
 
 app_name = "accounts"
@@ -49,5 +48,4 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-    path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
 ]

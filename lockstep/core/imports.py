@@ -22,12 +22,16 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Generic, Protocol, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from django.db import transaction
 
-from lockstep.accounts.models import User
-from lockstep.orgs.models import Organization
+from lockstep.core.events import Action
+from lockstep.core.services import record_audit
+
+if TYPE_CHECKING:
+    from lockstep.accounts.models import User
+    from lockstep.orgs.models import Organization
 
 T = TypeVar("T")
 MAX_CELL = 10_000
@@ -295,17 +299,37 @@ def run_import(
     dry_run: bool = False,
     partial: bool = False,
     progress: Callable[[int], None] | None = None,
+    source: str = "cli",
+    file_name: str = "",
 ) -> ImportReport:
+    """Import a file with a spec; a written import leaves one summary row in the audit log
+    (who, from where, which file, the counts)."""
     report = ImportReport(kind=spec.kind, dry_run=dry_run, partial=partial)
     stream = seekable(stream)
     try:
         if hasattr(spec, "observe"):
-            return _run_streaming(spec, stream, report, acting_user, progress)  # type: ignore[arg-type]
-        return _run_in_memory(spec, stream, report, acting_user)
+            _run_streaming(spec, stream, report, acting_user, progress)  # type: ignore[arg-type]
+        else:
+            _run_in_memory(spec, stream, report, acting_user)
     except FileError as exc:
         report.errors.append(RowError(1, "", str(exc)))
     except (csv.Error, UnicodeDecodeError) as exc:
         report.errors.append(RowError(report.rows + 2, "", f"the file cannot be read here: {exc}"))
+    org: Organization | None = getattr(spec, "org", None)
+    if report.written and org is not None:
+        record_audit(
+            org=org,
+            acting_user=acting_user,
+            action=Action.IMPORT_FINISHED,
+            note=report.summary(),
+            changes={
+                "kind": [None, spec.kind],
+                "source": [None, source],
+                "file": [None, file_name],
+                **{k: [None, report.counts[k]] for k in ("created", "updated", "unchanged")},
+                "rejected": [None, report.rejected_rows],
+            },
+        )
     return report
 
 

@@ -1,14 +1,10 @@
-"""Tenancy and security-header middleware."""
+"""Security headers on every response (tenancy is resolved by `orgs.middleware`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
-
-from lockstep.core.tenancy import resolve_membership
 
 CSP = "; ".join(
     [
@@ -24,41 +20,6 @@ CSP = "; ".join(
         "base-uri 'self'",
     ]
 )
-
-
-class TenancyMiddleware:
-    """Sets request.org and request.membership from the /o/<org-slug>/ URL prefix.
-
-    A non-member gets no membership, and `org_view` answers 404: the organization's
-    existence is never revealed."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> None:
-        org_slug = view_kwargs.get("org_slug")
-        if org_slug is None:
-            return
-        membership = resolve_membership(request.user, org_slug)
-        if membership is None:
-            return
-        request.membership = membership  # type: ignore[attr-defined]
-        request.org = membership.org  # type: ignore[attr-defined]
-        now = timezone.now()
-        seen = membership.last_seen_at
-        if seen is None or (now - seen).total_seconds() > 300:
-            type(membership).objects.filter(pk=membership.pk).update(last_seen_at=now)
-            membership.last_seen_at = now
-            request.session["last_org"] = org_slug
 
 
 class SecurityHeadersMiddleware:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, TenantQuerySet
+from lockstep.core.querysets import TenantQuerySet
 
 
 class AppendOnlyError(RuntimeError):
@@ -33,7 +33,7 @@ class AppendOnlyModel(models.Model):
 class AuditLog(AppendOnlyModel):
     """Who changed what, when: written by services, read by owners."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_log")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="audit_log")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -64,7 +64,7 @@ class ActivityEvent(AppendOnlyModel):
     Every funnel stage and score is an aggregate over this table (and rollups built
     from it), so rows are never edited and carry the program and actor directly."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="events")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -100,7 +100,7 @@ class ActivityEvent(AppendOnlyModel):
 class Notification(models.Model):
     """An in-app notification; e-mail copies depend on the person's preference."""
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
@@ -129,7 +129,7 @@ class SentMessage(models.Model):
     """One row per message sent: a retried task finds its key here and sends nothing."""
 
     key = models.CharField(max_length=200, unique=True)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     to = models.EmailField()
     subject = models.CharField(max_length=300)
     sent_at = models.DateTimeField(default=timezone.now)
@@ -148,7 +148,7 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,24 +1,52 @@
-"""The one permission table: which roles may do what. Views, API handlers and templates
-ask `can(membership, Perm.X)`; nothing else compares role names."""
+"""The one permission table: which roles may do what.
+
+Every org view declares one permission (`@org_view(Perm.X)`), templates ask
+`{% if can.X %}`, the API asks `require(membership, Perm.X)`; nothing else compares role
+names. docs/permissions.md is generated from this table (`lockstep permissions`) and the
+role-matrix test is generated from it too."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from lockstep.orgs.models import Membership, Role
+from django.db import models
+
+if TYPE_CHECKING:
+    from lockstep.orgs.models import Membership
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MARKETER = "marketer", "Marketer"
+    SALES_LEADER = "sales_leader", "Sales leader"
+    REP = "rep", "Rep"
+    PARTNER_REP = "partner_rep", "Partner rep"
+    VIEWER = "viewer", "Viewer"
+
+
+SELLING_ROLES = frozenset({Role.REP, Role.PARTNER_REP})
 
 
 class Perm(StrEnum):
-    VIEW_ORG = "view_org"  # see the organization's home page
-    MANAGE_ORG = "manage_org"  # settings, members, teams, invitations
+    VIEW_ORG = "view_org"  # the organization's home page, notifications
+    MANAGE_ORG = "manage_org"  # settings, members, teams, invitations, rejection reasons
     VIEW_AUDIT = "view_audit"
     VIEW_TEAMS = "view_teams"  # read the team tree and headcounts
     VIEW_MEMBERS = "view_members"
-    MANAGE_PROGRAMS = "manage_programs"
-    VIEW_PROGRAMS = "view_programs"
-    VIEW_INSIGHTS = "view_insights"
+    MANAGE_PROGRAMS = "manage_programs"  # write the sell-in plan, launch, answer questions
+    VIEW_PROGRAMS = "view_programs"  # the program list, calendar and program pages
+    VIEW_INSIGHTS = "view_insights"  # funnel, results, pulse results
     LEAD_TEAMS = "lead_teams"  # endorse, acknowledge targets, reassign leads
-    SELL = "sell"  # read briefs, train, answer pulses, work leads
+    SELL = "sell"  # acknowledge briefs, train, take checks, answer pulses, ask questions
+    READ_BRIEFS = "read_briefs"  # open a program's rep brief (reps; others preview it)
+    VIEW_KIT = "view_kit"  # open the rep kit's assets
+    VIEW_INTERNAL_KIT = "view_internal_kit"  # assets not marked partner-visible
+    GIVE_FEEDBACK = "give_feedback"  # preview feedback from the audience
+    RECORD_ATTENDANCE = "record_attendance"  # tick who attended a live session
+    WORK_LEADS = "work_leads"  # the leads list: touch, accept, reject
+    IMPORT_DATA = "import_data"  # CRM imports, unmatched leads
+    USE_API = "use_api"  # personal API tokens
 
 
 O, M, L, R, P, V = (  # noqa: E741 — one letter per role keeps the table readable
@@ -41,8 +69,33 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.VIEW_INSIGHTS: frozenset({O, M, L, V}),
     Perm.LEAD_TEAMS: frozenset({L}),
     Perm.SELL: frozenset({R, P}),
+    Perm.READ_BRIEFS: frozenset({O, M, L, R, P, V}),
+    Perm.VIEW_KIT: frozenset({O, M, L, R, P, V}),
+    Perm.VIEW_INTERNAL_KIT: frozenset({O, M, L, R, V}),
+    Perm.GIVE_FEEDBACK: frozenset({L, R, P}),
+    Perm.RECORD_ATTENDANCE: frozenset({O, M, L}),
+    Perm.WORK_LEADS: frozenset({L, R, P}),
+    Perm.IMPORT_DATA: frozenset({O, M}),
+    Perm.USE_API: frozenset({O, M, L, R, P, V}),
 }
 
 
 def can(membership: Membership | None, perm: Perm) -> bool:
     return membership is not None and membership.role in PERMISSIONS[perm]
+
+
+class Abilities:
+    """What one member may do, for templates: `{% if can.MANAGE_PROGRAMS %}`."""
+
+    def __init__(self, membership: Membership | None) -> None:
+        self._membership = membership
+
+    def __getattr__(self, name: str) -> bool:
+        try:
+            perm = Perm[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return can(self._membership, perm)
+
+    def __getitem__(self, name: str) -> bool:
+        return bool(getattr(self, name))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 
-from lockstep.accounts.models import User
+from lockstep.core.events import Action, Verb
 from lockstep.core.models import ActivityEvent, AuditLog
-from lockstep.orgs.models import Organization
+
+if TYPE_CHECKING:
+    from lockstep.accounts.models import User
+    from lockstep.orgs.models import Organization
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,7 +42,7 @@ def record_audit(
     *,
     org: Organization,
     acting_user: User | None,
-    action: str,
+    action: Action,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
     note: str = "",
@@ -60,7 +63,7 @@ def emit_event(
     *,
     org: Organization,
     actor: User | None,
-    verb: str,
+    verb: Verb,
     program_id: int | None = None,
     obj: models.Model | None = None,
     payload: dict[str, Any] | None = None,

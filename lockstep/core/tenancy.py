@@ -1,21 +1,24 @@
-"""Tenancy in one place: the typed request, the view decorator and access helpers."""
+"""Tenancy plumbing on the ground floor: the typed request and the view decorator (the
+scoped queryset is in `core.querysets`). It knows organizations and memberships only as
+types; the orgs app, one floor up, resolves them (`lockstep.orgs.middleware`)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
+from lockstep.core.errors import DomainError, domain_error_response
 from lockstep.core.permissions import Perm, can
-from lockstep.orgs.models import Membership, Organization, Team
 
 if TYPE_CHECKING:
     from lockstep.accounts.models import User
+    from lockstep.orgs.models import Membership, Organization
 
 P = ParamSpec("P")
 
@@ -28,28 +31,17 @@ class OrgRequest(HttpRequest):
     user: User
 
 
-def resolve_membership(user: Any, org_slug: str) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return (
-        Membership.objects.select_related("org", "team")
-        .filter(org__slug=org_slug, user=user, user__is_active=True)
-        .first()
-    )
+OrgView = Callable[Concatenate[OrgRequest, P], HttpResponseBase]
+PlainView = Callable[Concatenate[HttpRequest, P], HttpResponseBase]
 
 
-def org_view(
-    perm: Perm = Perm.VIEW_ORG,
-) -> Callable[
-    [Callable[Concatenate[OrgRequest, P], HttpResponseBase]],
-    Callable[Concatenate[HttpRequest, P], HttpResponseBase],
-]:
-    """Decorate a view under /o/<org-slug>/: login required, membership required (else 404),
-    permission required (else 403). The view receives an OrgRequest and no org_slug."""
+def org_view(perm: Perm) -> Callable[[OrgView[P]], PlainView[P]]:
+    """Decorate a view under /o/<org-slug>/ with the permission it needs (from the one table
+    in `core.permissions`): anonymous → log-in page, non-member → 404, member without the
+    permission → 403. A `DomainError` raised below becomes a clear message with its status.
+    The view receives an OrgRequest and no org_slug."""
 
-    def decorator(
-        view: Callable[Concatenate[OrgRequest, P], HttpResponseBase],
-    ) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
+    def decorator(view: OrgView[P]) -> PlainView[P]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             kwargs.pop("org_slug", None)
@@ -60,28 +52,13 @@ def org_view(
                 raise Http404("No such organization")
             if not can(membership, perm):
                 raise PermissionDenied("Your role does not allow this.")
-            return view(request, *args, **kwargs)  # type: ignore[arg-type]
+            org_request: Any = request
+            try:
+                return view(org_request, *args, **kwargs)
+            except DomainError as exc:
+                return domain_error_response(request, exc)
 
         wrapper.lockstep_perm = perm  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        return cast("PlainView[P]", wrapper)
 
     return decorator
-
-
-def access_team(org: Organization, team_id: int) -> Team:
-    team = Team.objects.for_org(org).filter(pk=team_id).first()
-    if team is None:
-        raise Http404("No such team")
-    return team
-
-
-def access_membership(org: Organization, membership_id: int) -> Membership:
-    membership = (
-        Membership.objects.for_org(org)
-        .select_related("user", "team")
-        .filter(pk=membership_id)
-        .first()
-    )
-    if membership is None:
-        raise Http404("No such member")
-    return membership

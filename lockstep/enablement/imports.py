@@ -9,7 +9,7 @@ from lockstep.core.imports import RowError
 from lockstep.enablement import services
 from lockstep.enablement.models import CompletionSource
 from lockstep.programs.models import TrainingItem
-from lockstep.programs.services import audience_reps
+from lockstep.programs.selectors import audience_reps
 
 
 class AttendanceSpec:
@@ -19,6 +19,7 @@ class AttendanceSpec:
 
     def __init__(self, item: TrainingItem, acting_user: User) -> None:
         self.item = item
+        self.org = item.org
         self.acting_user = acting_user
         reps = audience_reps(item.program).select_related("user")
         self.reps = {m.user.email.lower(): m.user for m in reps}

@@ -1,4 +1,6 @@
-"""Training completion, knowledge-check questions and attempts, certifications."""
+"""What reps do with the training plan: completions, knowledge-check attempts and
+certifications (the plan itself — training items, the check and its questions — belongs to
+programs)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, TenantQuerySet
+from lockstep.core.querysets import TenantQuerySet
+from lockstep.orgs.models import Organization
 from lockstep.programs.models import KnowledgeCheck, Program, TrainingItem
 
 
@@ -35,45 +38,6 @@ class TrainingCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.item}"
-
-
-class QuestionKind(models.TextChoices):
-    SINGLE = "single", "One answer"
-    MULTIPLE = "multiple", "Several answers"
-
-
-class CheckQuestion(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    knowledge_check = models.ForeignKey(
-        KnowledgeCheck, on_delete=models.CASCADE, related_name="questions"
-    )
-    text = models.TextField(max_length=1000)
-    kind = models.CharField(
-        max_length=10, choices=QuestionKind.choices, default=QuestionKind.SINGLE
-    )
-    explanation = models.TextField(blank=True, max_length=2000)
-    position = models.PositiveIntegerField(default=0)
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.text[:80]
-
-
-class CheckChoice(models.Model):
-    question = models.ForeignKey(CheckQuestion, on_delete=models.CASCADE, related_name="choices")
-    text = models.CharField(max_length=300)
-    correct = models.BooleanField(default=False)
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.text
 
 
 class CheckAttempt(models.Model):

@@ -10,19 +10,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from lockstep.accounts.models import User
+from lockstep.core.errors import Conflict
+from lockstep.core.events import Action, Verb
 from lockstep.core.services import emit_event, record_audit
 from lockstep.enablement.models import (
     Certification,
     CheckAttempt,
-    CheckChoice,
-    CheckQuestion,
     CompletionSource,
     TrainingCompletion,
 )
-from lockstep.programs.models import KnowledgeCheck, Program, TrainingItem, TrainingKind
+from lockstep.programs.models import (
+    CheckChoice,
+    CheckQuestion,
+    KnowledgeCheck,
+    Program,
+    TrainingItem,
+    TrainingKind,
+)
+from lockstep.programs.selectors import has_real_check
 
 
-class EnablementError(Exception):
+class EnablementError(Conflict):
     """A rule refused the action; the message says why in plain words."""
 
 
@@ -38,7 +46,7 @@ def _complete(item: TrainingItem, user: User, source: str, recorded_by: User | N
             )
     except IntegrityError:
         return False
-    verb = "training.completed" if source == CompletionSource.SELF else "training.attended"
+    verb = Verb.TRAINING_COMPLETED if source == CompletionSource.SELF else Verb.TRAINING_ATTENDED
     emit_event(
         org=item.org, actor=user, verb=verb, program_id=item.program_id, obj=item,
         payload={"source": source},
@@ -68,46 +76,10 @@ def mark_attendance(
             added += 1
             update_certification(program=item.program, user=user)
     record_audit(
-        org=item.org, acting_user=acting_user, action="training.attendance_recorded", obj=item,
+        org=item.org, acting_user=acting_user, action=Action.ATTENDANCE_RECORDED, obj=item,
         changes={"attendees_added": [None, added]},
     )  # fmt: skip
     return added
-
-
-# --- building the knowledge check ---------------------------------------------------------
-
-
-@transaction.atomic
-def add_question(
-    *,
-    check: KnowledgeCheck,
-    acting_user: User,
-    text: str,
-    kind: str,
-    explanation: str,
-    choices: list[tuple[str, bool]],
-) -> CheckQuestion:
-    position = check.questions.count()
-    question = CheckQuestion.objects.create(
-        org=check.org, knowledge_check=check, text=text, kind=kind, explanation=explanation,
-        position=position,
-    )  # fmt: skip
-    CheckChoice.objects.bulk_create(
-        CheckChoice(question=question, text=t, correct=c, position=i)
-        for i, (t, c) in enumerate(choices)
-    )
-    record_audit(
-        org=check.org, acting_user=acting_user, action="check.question_added", obj=question
-    )
-    return question
-
-
-@transaction.atomic
-def delete_question(*, question: CheckQuestion, acting_user: User) -> None:
-    record_audit(
-        org=question.org, acting_user=acting_user, action="check.question_removed", obj=question
-    )
-    question.delete()
 
 
 # --- taking it ----------------------------------------------------------------------------
@@ -217,12 +189,12 @@ def submit_attempt(*, attempt: CheckAttempt, answers: dict[str, list[int]]) -> C
     check = attempt.knowledge_check
     payload = {"score": attempt.score, "attempt": attempt.number}
     emit_event(
-        org=attempt.org, actor=attempt.user, verb="check.attempted",
+        org=attempt.org, actor=attempt.user, verb=Verb.CHECK_ATTEMPTED,
         program_id=check.program_id, obj=attempt, payload=payload,
     )  # fmt: skip
     if attempt.passed:
         emit_event(
-            org=attempt.org, actor=attempt.user, verb="check.passed",
+            org=attempt.org, actor=attempt.user, verb=Verb.CHECK_PASSED,
             program_id=check.program_id, obj=attempt, payload=payload,
         )  # fmt: skip
         update_certification(program=check.program, user=attempt.user)
@@ -241,9 +213,10 @@ def requirements_met(program: Program, user: User) -> bool:
     )
     if required - done:
         return False
-    check = KnowledgeCheck.objects.filter(program=program).first()
-    if check is not None and check.questions.exists():
-        return CheckAttempt.objects.filter(knowledge_check=check, user=user, passed=True).exists()
+    if has_real_check(program):
+        return CheckAttempt.objects.filter(
+            knowledge_check__program=program, user=user, passed=True
+        ).exists()
     return bool(required)  # nothing required and no real check: nothing to certify
 
 
@@ -254,5 +227,5 @@ def update_certification(*, program: Program, user: User) -> Certification | Non
     if existing is not None or not requirements_met(program, user):
         return existing
     certification = Certification.objects.create(org=program.org, program=program, user=user)
-    emit_event(org=program.org, actor=user, verb="program.certified", program_id=program.pk)
+    emit_event(org=program.org, actor=user, verb=Verb.PROGRAM_CERTIFIED, program_id=program.pk)
     return certification

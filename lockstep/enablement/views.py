@@ -5,64 +5,60 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lockstep.core.imports import run_import
-from lockstep.core.permissions import Perm, can
+from lockstep.core.params import posted_ids
+from lockstep.core.permissions import Perm, Role, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.enablement import services
-from lockstep.enablement.forms import AttendanceUploadForm, QuestionForm
+from lockstep.enablement.access import access_attempt
+from lockstep.enablement.forms import AttendanceUploadForm
 from lockstep.enablement.imports import AttendanceSpec
 from lockstep.enablement.models import (
     Certification,
     CheckAttempt,
-    CheckQuestion,
     CompletionSource,
     TrainingCompletion,
 )
-from lockstep.orgs.models import Role
-from lockstep.orgs.services import leader_team_ids
+from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import leader_team_ids
+from lockstep.programs.access import access_program, access_training_item
 from lockstep.programs.models import (
+    CheckQuestion,
     KnowledgeCheck,
     Program,
     ProgramStatus,
-    TrainingItem,
     TrainingKind,
 )
-from lockstep.programs.services import audience_reps
-from lockstep.programs.views import access_program
+from lockstep.programs.selectors import audience_reps
 
 
 def live_program_for_rep(request: OrgRequest, program_id: int) -> Program:
-    program = access_program(request, program_id)
+    program = access_program(request.membership, program_id)
     if program.status != ProgramStatus.LIVE:
         raise Http404("Training opens at launch")
     return program
 
 
 def brief_redirect(request: OrgRequest, program: Program) -> HttpResponse:
-    return redirect("programs:brief", org_slug=request.org.slug, program_id=program.pk)
+    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
 
 
 @org_view(Perm.SELL)
 @require_POST
 def complete_module(request: OrgRequest, program_id: int, item_id: int) -> HttpResponse:
     program = live_program_for_rep(request, program_id)
-    item = TrainingItem.objects.filter(program=program, pk=item_id).first()
-    if item is None:
-        raise Http404("No such training item")
-    try:
-        services.complete_module(item=item, user=request.user)
-    except services.EnablementError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"“{item.title}” marked as done.")
+    item = access_training_item(request.membership, program, item_id)
+    services.complete_module(item=item, user=request.user)
+    messages.success(request, f"“{item.title}” marked as done.")
     return brief_redirect(request, program)
 
 
-def _attendance_people(request: OrgRequest, program: Program) -> Any:
+def _attendance_people(request: OrgRequest, program: Program) -> QuerySet[Membership]:
     reps = (
         audience_reps(program)
         .select_related("user", "team")
@@ -73,24 +69,20 @@ def _attendance_people(request: OrgRequest, program: Program) -> Any:
     return reps
 
 
-@org_view()
+@org_view(Perm.RECORD_ATTENDANCE)
 @require_http_methods(["GET", "POST"])
 def attendance(request: OrgRequest, program_id: int, item_id: int) -> HttpResponse:
     """Marketing (any rep of the audience) or a leader (their reps) marks who attended."""
-    if not (
-        can(request.membership, Perm.MANAGE_PROGRAMS) or can(request.membership, Perm.LEAD_TEAMS)
-    ):
-        raise Http404("No such page")
-    program = access_program(request, program_id)
-    item = TrainingItem.objects.filter(program=program, pk=item_id, kind=TrainingKind.LIVE).first()
-    if item is None:
+    program = access_program(request.membership, program_id)
+    item = access_training_item(request.membership, program, item_id)
+    if item.kind != TrainingKind.LIVE:
         raise Http404("No such live session")
     people = _attendance_people(request, program)
     report = None
     upload = AttendanceUploadForm()
     if request.method == "POST" and "file" in request.FILES:
         upload = AttendanceUploadForm(request.POST, request.FILES)
-        if upload.is_valid() and can(request.membership, Perm.MANAGE_PROGRAMS):
+        if upload.is_valid() and can(request.membership, Perm.IMPORT_DATA):
             spec = AttendanceSpec(item, request.user)
             report = run_import(spec, upload.cleaned_data["file"], acting_user=request.user)
             if report.ok:
@@ -102,8 +94,8 @@ def attendance(request: OrgRequest, program_id: int, item_id: int) -> HttpRespon
                     item_id=item.pk,
                 )
     elif request.method == "POST":
-        chosen = set(request.POST.getlist("user"))
-        users = [m.user for m in people if str(m.user_id) in chosen]
+        chosen_ids = set(posted_ids(request.POST.getlist("user")))
+        users = [m.user for m in people if m.user_id in chosen_ids]
         added = services.mark_attendance(
             item=item, users=users, acting_user=request.user, source=CompletionSource.ATTENDED
         )
@@ -124,43 +116,6 @@ def attendance(request: OrgRequest, program_id: int, item_id: int) -> HttpRespon
         "upload": upload,
     }
     return render(request, "enablement/attendance.html", context, status=400 if report else 200)
-
-
-@org_view(Perm.MANAGE_PROGRAMS)
-@require_http_methods(["GET", "POST"])
-def check_questions(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
-    check = KnowledgeCheck.objects.filter(program=program).first()
-    if check is None:
-        messages.error(
-            request, "Add the knowledge check first (pass mark, attempts), then its questions."
-        )
-        return redirect("programs:detail", org_slug=request.org.slug, program_id=program.pk)
-    form = QuestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.add_question(
-            check=check, acting_user=request.user, text=form.cleaned_data["text"],
-            kind=form.cleaned_data["kind"], explanation=form.cleaned_data["explanation"],
-            choices=form.cleaned_data["choices"],
-        )  # fmt: skip
-        messages.success(request, "Question added.")
-        return redirect("enablement:questions", org_slug=request.org.slug, program_id=program.pk)
-    questions = check.questions.prefetch_related("choices")
-    context = {"program": program, "check": check, "questions": questions, "form": form}
-    return render(request, "enablement/questions.html", context, status=400 if form.errors else 200)
-
-
-@org_view(Perm.MANAGE_PROGRAMS)
-@require_POST
-def question_delete(request: OrgRequest, program_id: int, question_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
-    question = CheckQuestion.objects.filter(
-        knowledge_check__program=program, pk=question_id
-    ).first()
-    if question is None:
-        raise Http404("No such question")
-    services.delete_question(question=question, acting_user=request.user)
-    return redirect("enablement:questions", org_slug=request.org.slug, program_id=program.pk)
 
 
 def _attempt_context(attempt: CheckAttempt) -> dict[str, Any]:
@@ -196,11 +151,7 @@ def take_check(request: OrgRequest, program_id: int) -> HttpResponse:
     check = KnowledgeCheck.objects.filter(program=program).first()
     if check is None:
         raise Http404("This program has no knowledge check")
-    try:
-        attempt = services.start_attempt(check=check, user=request.user)
-    except services.EnablementError as exc:
-        messages.error(request, str(exc))
-        return brief_redirect(request, program)
+    attempt = services.start_attempt(check=check, user=request.user)
     if request.method == "POST":
         valid = {
             row["id"]: {c["id"] for c in row["choices"]}
@@ -209,9 +160,7 @@ def take_check(request: OrgRequest, program_id: int) -> HttpResponse:
         answers: dict[str, list[int]] = {}
         missing = []
         for qid, allowed in valid.items():
-            picked = [
-                int(v) for v in request.POST.getlist(f"q{qid}") if v.isdigit() and int(v) in allowed
-            ]
+            picked = [v for v in posted_ids(request.POST.getlist(f"q{qid}")) if v in allowed]
             if not picked:
                 missing.append(qid)
             answers[str(qid)] = picked
@@ -222,11 +171,7 @@ def take_check(request: OrgRequest, program_id: int) -> HttpResponse:
                 for choice in row["choices"]:
                     choice["checked"] = choice["id"] in answers.get(str(row["id"]), [])
             return render(request, "enablement/take.html", context, status=400)
-        try:
-            attempt = services.submit_attempt(attempt=attempt, answers=answers)
-        except services.EnablementError as exc:
-            messages.error(request, str(exc))
-            return brief_redirect(request, program)
+        attempt = services.submit_attempt(attempt=attempt, answers=answers)
         return redirect(
             "enablement:attempt",
             org_slug=request.org.slug,
@@ -240,15 +185,8 @@ def take_check(request: OrgRequest, program_id: int) -> HttpResponse:
 @org_view(Perm.SELL)
 @require_GET
 def attempt_result(request: OrgRequest, program_id: int, attempt_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
-    attempt = CheckAttempt.objects.filter(
-        pk=attempt_id,
-        user=request.user,
-        knowledge_check__program=program,
-        submitted_at__isnull=False,
-    ).first()
-    if attempt is None:
-        raise Http404("No such attempt")
+    program = access_program(request.membership, program_id)
+    attempt = access_attempt(request.membership, program, attempt_id)
     check = attempt.knowledge_check
     context = {
         "program": program,
@@ -264,7 +202,7 @@ def attempt_result(request: OrgRequest, program_id: int, attempt_id: int) -> Htt
 @org_view(Perm.SELL)
 @require_GET
 def certificate(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
+    program = access_program(request.membership, program_id)
     certification = Certification.objects.filter(program=program, user=request.user).first()
     if certification is None:
         raise Http404("Not certified yet")

@@ -1,4 +1,5 @@
-"""Buy-in pulse surveys: rounds per program and one answer per rep per round."""
+"""What the sales channel says after launch: pulse answers (one per rep per round; the
+rounds are part of the program's plan) and the questions reps ask."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, Team, TenantQuerySet
-from lockstep.programs.models import Program
+from lockstep.core.querysets import TenantQuerySet
+from lockstep.orgs.models import Organization, Team
+from lockstep.programs.models import Program, ProgramChild, PulseRound
 
 PULSE_STATEMENTS = {
     "understand": "I understand this program",
@@ -15,24 +17,6 @@ PULSE_STATEMENTS = {
     "next_steps": "I know what to do next",
 }
 MIN_GROUP = 5  # anonymous pulses show a team only when at least this many answered
-
-
-class PulseRound(models.Model):
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pulse_rounds")
-    day_offset = models.PositiveSmallIntegerField(help_text="Days after launch; 0 = at launch.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["day_offset"]
-        constraints = [
-            models.UniqueConstraint(fields=["program", "day_offset"], name="pulse_round_once"),
-        ]
-
-    def __str__(self) -> str:
-        return "At launch" if self.day_offset == 0 else f"Day {self.day_offset}"
 
 
 def _score_field(label: str) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
@@ -77,3 +61,28 @@ class PulseResponse(models.Model):
     @property
     def average(self) -> float:
         return float(self.understand + self.helps + self.next_steps) / 3
+
+
+class RepQuestion(ProgramChild):
+    """A question a rep asked from the brief; marketing answers it, maybe into the FAQ."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=2000)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Promoted to the program's FAQ, possibly reworded for everyone.
+    in_faq = models.BooleanField(default=False)
+    faq_question = models.TextField(blank=True, max_length=2000)
+    faq_answer = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import time
 from dataclasses import dataclass
@@ -15,47 +14,42 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lockstep.accounts.models import User
-from lockstep.core.notify import notify
+from lockstep.core.errors import Conflict, DomainError
+from lockstep.core.events import Action, Verb
 from lockstep.core.services import emit_event, record_audit
-from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS, PulseResponse, PulseRound
+from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS, PulseResponse, RepQuestion
 from lockstep.orgs.models import Membership
-from lockstep.programs.models import Program, RepQuestion
+from lockstep.orgs.notify import notify
+from lockstep.programs import services as programs
+from lockstep.programs.models import Program, ProgramStatus, PulseRound
 
 
-class FeedbackError(Exception):
+class FeedbackError(DomainError):
     pass
 
 
 # --- pulse --------------------------------------------------------------------------------
 
 
+class PulseAnonymityLocked(Conflict):
+    pass
+
+
 @transaction.atomic
-def add_round(*, program: Program, acting_user: User, day_offset: int) -> PulseRound:
-    pulse_round, _ = PulseRound.objects.get_or_create(
-        org=program.org, program=program, day_offset=day_offset
-    )
-    record_audit(
-        org=program.org, acting_user=acting_user, action="pulse.round_added", obj=pulse_round
-    )
-    return pulse_round
-
-
-def round_opens_on(pulse_round: PulseRound, program: Program) -> dt.date | None:
-    if program.launched_at is None:
-        return None
-    launched = timezone.localtime(program.launched_at).date()
-    return launched + dt.timedelta(days=pulse_round.day_offset)
-
-
-def current_round(program: Program, today: dt.date | None = None) -> PulseRound | None:
-    """The latest round that has opened: reps answer it (and can change their answer)."""
-    today = today or timezone.localdate()
-    opened = [
-        r
-        for r in program.pulse_rounds.all()
-        if (opens := round_opens_on(r, program)) is not None and opens <= today
-    ]
-    return opened[-1] if opened else None
+def change_pulse_settings(
+    *, program: Program, acting_user: User, anonymous: bool, day_offset: int | None
+) -> None:
+    """Anonymity may be switched on at any time, and off only while nobody has answered:
+    answers given under anonymity stay anonymous for good (PRODUCT.md)."""
+    program = Program.objects.select_for_update().select_related("org").get(pk=program.pk)
+    if program.pulse_anonymous and not anonymous:
+        if PulseResponse.objects.filter(program=program).exists():
+            raise PulseAnonymityLocked(
+                "This pulse already has answers given anonymously: it stays anonymous."
+            )
+    programs.set_pulse_anonymous(program=program, acting_user=acting_user, anonymous=anonymous)
+    if day_offset is not None:
+        programs.add_pulse_round(program=program, acting_user=acting_user, day_offset=day_offset)
 
 
 def answer_pulse(
@@ -72,7 +66,7 @@ def answer_pulse(
                     round=pulse_round, user=membership.user, defaults=values, create_defaults=create
                 )
                 emit_event(
-                    org=pulse_round.org, actor=membership.user, verb="pulse.answered",
+                    org=pulse_round.org, actor=membership.user, verb=Verb.PULSE_ANSWERED,
                     program_id=pulse_round.program_id, obj=response,
                     payload={"average": round(response.average, 2), "round": pulse_round.day_offset},  # noqa: E501
                 )  # fmt: skip
@@ -135,16 +129,29 @@ def pulse_summary(program: Program, pulse_round: PulseRound) -> dict[str, Any]:
 
 
 @transaction.atomic
+def ask_question(*, program: Program, user: User, body: str) -> RepQuestion:
+    if program.status != ProgramStatus.LIVE:
+        raise Conflict("Questions open at launch.")
+    question = RepQuestion.objects.create(
+        org=program.org, program=program, asked_by=user, body=body
+    )
+    emit_event(
+        org=program.org, actor=user, verb=Verb.QUESTION_ASKED, program_id=program.pk, obj=question
+    )
+    return question
+
+
+@transaction.atomic
 def answer_question(*, question: RepQuestion, acting_user: User, answer: str) -> None:
     question.answer = answer
     question.answered_by = acting_user
     question.answered_at = question.answered_at or timezone.now()
     question.save()
     record_audit(
-        org=question.org, acting_user=acting_user, action="question.answered", obj=question
+        org=question.org, acting_user=acting_user, action=Action.QUESTION_ANSWERED, obj=question
     )
     if question.asked_by is not None:
-        url = reverse("programs:brief", args=[question.org.slug, question.program_id])
+        url = reverse("briefs:brief", args=[question.org.slug, question.program_id])
         notify(
             org=question.org,
             user=question.asked_by,
@@ -161,12 +168,14 @@ def answer_question(*, question: RepQuestion, acting_user: User, answer: str) ->
 def promote_to_faq(
     *, question: RepQuestion, acting_user: User, faq_question: str, faq_answer: str
 ) -> None:
+    if question.answered_at is None:
+        raise Conflict("Answer the question before adding it to the FAQ.")
     question.in_faq = True
     question.faq_question = faq_question
     question.faq_answer = faq_answer
     question.save()
     record_audit(
-        org=question.org, acting_user=acting_user, action="question.added_to_faq", obj=question
+        org=question.org, acting_user=acting_user, action=Action.QUESTION_ADDED_TO_FAQ, obj=question
     )
 
 
@@ -175,7 +184,10 @@ def remove_from_faq(*, question: RepQuestion, acting_user: User) -> None:
     question.in_faq = False
     question.save(update_fields=["in_faq"])
     record_audit(
-        org=question.org, acting_user=acting_user, action="question.removed_from_faq", obj=question
+        org=question.org,
+        acting_user=acting_user,
+        action=Action.QUESTION_REMOVED_FROM_FAQ,
+        obj=question,
     )
 
 

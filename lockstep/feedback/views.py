@@ -1,37 +1,44 @@
-"""Pulse answers and results, and marketing's questions inbox."""
+"""Pulse answers, results and settings, and marketing's questions inbox."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from lockstep.core.permissions import Perm
-from lockstep.core.services import record_audit
+from lockstep.core.permissions import Perm, Role
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.feedback import services
+from lockstep.feedback.access import access_question
 from lockstep.feedback.forms import AnswerForm, FaqForm, PulseForm, PulseSettingsForm
 from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS
-from lockstep.orgs.models import Role, Team
-from lockstep.orgs.services import leader_team_ids
-from lockstep.programs.models import ProgramStatus, RepQuestion
-from lockstep.programs.views import access_program
+from lockstep.orgs.models import Team
+from lockstep.orgs.selectors import leader_team_ids
+from lockstep.programs.access import access_program
+from lockstep.programs.models import Program, ProgramStatus, PulseRound
+from lockstep.programs.selectors import current_round, round_opens_on
+
+
+def open_round(program: Program) -> PulseRound:
+    if program.status != ProgramStatus.LIVE:
+        raise Http404("The pulse opens at launch")
+    pulse_round = current_round(program)
+    if pulse_round is None:
+        raise Http404("No pulse round is open")
+    return pulse_round
 
 
 @org_view(Perm.SELL)
 @require_POST
 def pulse_answer(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
-    pulse_round = current_round_or_404(program)
+    program = access_program(request.membership, program_id)
+    pulse_round = open_round(program)
     form = PulseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a score from 1 to 5 for each of the three statements.")
-        return redirect("programs:brief", org_slug=request.org.slug, program_id=program.pk)
+        return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
     data = dict(form.cleaned_data)
     comment = data.pop("comment")
     services.answer_pulse(
@@ -40,49 +47,31 @@ def pulse_answer(request: OrgRequest, program_id: int) -> HttpResponse:
     messages.success(
         request, "Thanks: your pulse is recorded. You can change it until the next round."
     )
-    return redirect("programs:brief", org_slug=request.org.slug, program_id=program.pk)
-
-
-def current_round_or_404(program: Any) -> Any:
-    if program.status != ProgramStatus.LIVE:
-        raise Http404("The pulse opens at launch")
-    pulse_round = services.current_round(program)
-    if pulse_round is None:
-        raise Http404("No pulse round is open")
-    return pulse_round
+    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
 
 
 @org_view(Perm.MANAGE_PROGRAMS)
 @require_POST
 def pulse_settings(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
+    program = access_program(request.membership, program_id)
     form = PulseSettingsForm(request.POST)
     if not form.is_valid():
         messages.error(request, "A round is 0 to 365 days after launch.")
     else:
-        with transaction.atomic():
-            if form.cleaned_data["anonymous"] != program.pulse_anonymous:
-                before = program.pulse_anonymous
-                program.pulse_anonymous = form.cleaned_data["anonymous"]
-                program.save(update_fields=["pulse_anonymous", "updated_at"])
-                record_audit(
-                    org=program.org, acting_user=request.user, action="pulse.anonymity_changed",
-                    obj=program, changes={"pulse_anonymous": [before, program.pulse_anonymous]},
-                )  # fmt: skip
-            if form.cleaned_data["day_offset"] is not None:
-                services.add_round(
-                    program=program,
-                    acting_user=request.user,
-                    day_offset=form.cleaned_data["day_offset"],
-                )
+        services.change_pulse_settings(
+            program=program,
+            acting_user=request.user,
+            anonymous=form.cleaned_data["anonymous"],
+            day_offset=form.cleaned_data["day_offset"],
+        )
         messages.success(request, "Pulse settings saved.")
     return redirect("feedback:pulse", org_slug=request.org.slug, program_id=program.pk)
 
 
-@org_view(Perm.VIEW_PROGRAMS)
+@org_view(Perm.VIEW_INSIGHTS)
 @require_GET
 def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
+    program = access_program(request.membership, program_id)
     rounds = list(program.pulse_rounds.all())
     chosen = rounds[-1] if rounds else None
     wanted = request.GET.get("round", "")
@@ -92,9 +81,9 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
     summary = services.pulse_summary(program, chosen) if chosen else None
     if summary and request.membership.role == Role.SALES_LEADER:
         mine = set(
-            Team.objects.filter(pk__in=leader_team_ids(request.membership)).values_list(
-                "name", flat=True
-            )
+            Team.objects.for_org(request.org)
+            .filter(pk__in=leader_team_ids(request.membership))
+            .values_list("name", flat=True)
         )
         summary["groups"] = [g for g in summary["groups"] if g.label in mine]
         summary["individual"] = [r for r in summary["individual"] if r.team and r.team.name in mine]
@@ -106,7 +95,7 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
         "statements": PULSE_STATEMENTS,
         "min_group": MIN_GROUP,
         "settings_form": PulseSettingsForm(initial={"anonymous": program.pulse_anonymous}),
-        "opens": {r.pk: services.round_opens_on(r, program) for r in rounds},
+        "opens": {r.pk: round_opens_on(r, program) for r in rounds},
     }
     return render(request, "feedback/pulse.html", context)
 
@@ -114,7 +103,7 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
 @org_view(Perm.MANAGE_PROGRAMS)
 @require_GET
 def inbox(request: OrgRequest, program_id: int) -> HttpResponse:
-    program = access_program(request, program_id)
+    program = access_program(request.membership, program_id)
     questions = program.questions.select_related("asked_by", "answered_by")
     context = {
         "program": program,
@@ -126,20 +115,11 @@ def inbox(request: OrgRequest, program_id: int) -> HttpResponse:
     return render(request, "feedback/inbox.html", context)
 
 
-def access_question(request: OrgRequest, program_id: int, question_id: int) -> RepQuestion:
-    program = access_program(request, program_id)
-    question = (
-        program.questions.filter(pk=question_id).select_related("program", "asked_by").first()
-    )
-    if question is None:
-        raise Http404("No such question")
-    return question
-
-
 @org_view(Perm.MANAGE_PROGRAMS)
 @require_POST
 def answer(request: OrgRequest, program_id: int, question_id: int) -> HttpResponse:
-    question = access_question(request, program_id, question_id)
+    program = access_program(request.membership, program_id)
+    question = access_question(request.membership, program, question_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write an answer (up to 5000 characters).")
@@ -154,15 +134,14 @@ def answer(request: OrgRequest, program_id: int, question_id: int) -> HttpRespon
 @org_view(Perm.MANAGE_PROGRAMS)
 @require_POST
 def faq(request: OrgRequest, program_id: int, question_id: int) -> HttpResponse:
-    question = access_question(request, program_id, question_id)
+    program = access_program(request.membership, program_id)
+    question = access_question(request.membership, program, question_id)
     if request.POST.get("remove"):
         services.remove_from_faq(question=question, acting_user=request.user)
         messages.success(request, "Removed from the FAQ.")
         return redirect("feedback:inbox", org_slug=request.org.slug, program_id=program_id)
     form = FaqForm(request.POST)
-    if question.answered_at is None:
-        messages.error(request, "Answer the question before adding it to the FAQ.")
-    elif not form.is_valid():
+    if not form.is_valid():
         messages.error(request, "The FAQ entry needs a question and an answer.")
     else:
         services.promote_to_faq(question=question, acting_user=request.user, **form.cleaned_data)

@@ -26,11 +26,12 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from lockstep.core.models import ActivityEvent
+from lockstep.core.permissions import Role
 from lockstep.enablement.models import CheckAttempt, TrainingCompletion
 from lockstep.feedback.models import PulseResponse
-from lockstep.orgs.models import Membership, Role, Team
+from lockstep.orgs.models import Membership, Team
 from lockstep.programs.models import KnowledgeCheck, Program
-from lockstep.programs.services import audience_team_ids
+from lockstep.programs.selectors import audience_team_ids
 from lockstep.results.metrics import delivering_team_ids
 from lockstep.results.models import Lead
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from django import forms
 
-from lockstep.orgs.models import Channel, Invitation, Membership, Organization, Role, Team
-from lockstep.orgs.services import owner_count, with_descendants
-from lockstep.programs.models import AssetKind
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import AssetKind, Channel, Invitation, Membership, Organization, Team
+from lockstep.orgs.selectors import owner_count, with_descendants
 
 TEAM_ROLES = (Role.REP, Role.PARTNER_REP, Role.SALES_LEADER)
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -212,3 +212,16 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
         if start and end and start >= end:
             self.add_error("business_day_end", "The business day must end after it starts.")
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What it is for, e.g. “CRM sync”: you see it in the list and the audit log.",
+    )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name (e.g. “CRM sync”).")
+        return name

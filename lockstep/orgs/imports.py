@@ -10,8 +10,9 @@ from django.core.validators import validate_email
 
 from lockstep.accounts.models import User
 from lockstep.core.imports import OrgSpec, RowError
+from lockstep.core.permissions import Role
 from lockstep.orgs import services
-from lockstep.orgs.models import Channel, Membership, Role, Team
+from lockstep.orgs.models import Channel, Membership, Team
 
 
 def _choice(value: str, choices: type[Channel] | type[Role]) -> str | None:

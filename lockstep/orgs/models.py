@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from lockstep.core.permissions import SELLING_ROLES, Role
+from lockstep.core.querysets import TenantQuerySet
 
 if TYPE_CHECKING:
     from lockstep.accounts.models import User
@@ -22,6 +25,18 @@ def default_business_days() -> list[int]:
 
 def default_required_asset_kinds() -> list[str]:
     return ["brief", "talk_track", "faq"]
+
+
+class AssetKind(models.TextChoices):
+    """The kinds of rep-kit asset; an organization setting says which every kit needs."""
+
+    BRIEF = "brief", "Brief / one-pager"
+    TALK_TRACK = "talk_track", "Talk track"
+    FAQ = "faq", "FAQ & objection handling"
+    BATTLECARD = "battlecard", "Battlecard"
+    COLLATERAL = "collateral", "Customer-facing collateral"
+    DEMO = "demo", "Demo"
+    OTHER = "other", "Other"
 
 
 def validate_time_zone(value: str) -> None:
@@ -73,16 +88,6 @@ class Organization(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
-_M = TypeVar("_M", bound=models.Model)
-
-
-class TenantQuerySet(models.QuerySet[_M]):
-    """Every tenant-owned model's queryset: `.for_org(org)` is the one way to scope."""
-
-    def for_org(self, org: Organization) -> Self:
-        return self.filter(org=org)
-
-
 class Channel(models.TextChoices):
     DIRECT = "direct", "Direct"
     INSIDE_SALES = "inside_sales", "Inside sales"
@@ -109,15 +114,6 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MARKETER = "marketer", "Marketer"
-    SALES_LEADER = "sales_leader", "Sales leader"
-    REP = "rep", "Rep"
-    PARTNER_REP = "partner_rep", "Partner rep"
-    VIEWER = "viewer", "Viewer"
 
 
 class Membership(models.Model):
@@ -154,7 +150,7 @@ class Membership(models.Model):
 
     @property
     def is_rep(self) -> bool:
-        return self.role in (Role.REP, Role.PARTNER_REP)
+        return self.role in SELLING_ROLES
 
 
 class Invitation(models.Model):

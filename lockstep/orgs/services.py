@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -19,19 +18,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lockstep.accounts.models import User
+from lockstep.core.errors import Conflict
+from lockstep.core.events import Action
+from lockstep.core.permissions import SELLING_ROLES, Role
 from lockstep.core.services import diff, record_audit
 from lockstep.core.tasks import send_email
-from lockstep.orgs.models import Invitation, Membership, Organization, Role, Team
+from lockstep.orgs.models import Invitation, Membership, Organization, Team
+from lockstep.orgs.notify import absolute_url
 
 Outcome = Literal["created", "updated", "unchanged"]
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.BASE_URL}{path}"
 
 
 # --- organizations ----------------------------------------------------------------------
@@ -46,7 +45,7 @@ def create_organization(
     if owner is None:
         owner = User.objects.create_user(owner_email)
     Membership.objects.create(org=org, user=owner, role=Role.OWNER)
-    record_audit(org=org, acting_user=acting_user, action="org.created", obj=org)
+    record_audit(org=org, acting_user=acting_user, action=Action.ORG_CREATED, obj=org)
     return org, owner
 
 
@@ -79,39 +78,13 @@ def update_org_settings(*, org: Organization, acting_user: User, values: dict[st
         record_audit(
             org=org,
             acting_user=acting_user,
-            action="org.settings_changed",
+            action=Action.ORG_SETTINGS_CHANGED,
             obj=org,
             changes=changes,
         )
 
 
 # --- teams ----------------------------------------------------------------------------
-
-
-def team_children_map(org: Organization) -> dict[int | None, list[int]]:
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for team_id, parent_id in Team.objects.for_org(org).values_list("id", "parent_id"):
-        children[parent_id].append(team_id)
-    return children
-
-
-def with_descendants(org: Organization, team_ids: Iterable[int]) -> set[int]:
-    """The given teams and every team below them (one query, whatever the depth)."""
-    children = team_children_map(org)
-    seen: set[int] = set()
-    stack = list(team_ids)
-    while stack:
-        team_id = stack.pop()
-        if team_id in seen:
-            continue
-        seen.add(team_id)
-        stack.extend(children.get(team_id, []))
-    return seen
-
-
-def leader_team_ids(membership: Membership) -> set[int]:
-    led = list(membership.led_teams.values_list("id", flat=True))
-    return with_descendants(membership.org, led)
 
 
 def team_fields(team: Team) -> dict[str, Any]:
@@ -126,7 +99,7 @@ def create_team(
     record_audit(
         org=org,
         acting_user=acting_user,
-        action="team.created",
+        action=Action.TEAM_CREATED,
         obj=team,
         changes=diff({}, team_fields(team)),
     )
@@ -144,14 +117,18 @@ def update_team(
         return "unchanged"
     team.save()
     record_audit(
-        org=team.org, acting_user=acting_user, action="team.updated", obj=team, changes=changes
+        org=team.org, acting_user=acting_user, action=Action.TEAM_UPDATED, obj=team, changes=changes
     )
     return "updated"
 
 
 @transaction.atomic
 def delete_team(*, team: Team, acting_user: User) -> None:
-    record_audit(org=team.org, acting_user=acting_user, action="team.deleted", obj=team)
+    if team.children.exists() or team.members.exists():
+        raise Conflict(
+            f"“{team.name}” still has sub-teams or members: move them to another team first."
+        )
+    record_audit(org=team.org, acting_user=acting_user, action=Action.TEAM_DELETED, obj=team)
     team.delete()
 
 
@@ -172,9 +149,11 @@ def change_membership(
     team: Team | None,
     led_teams: Iterable[Team] = (),
 ) -> Outcome:
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _keep_an_owner(membership)
     before = membership_fields(membership)
     membership.role = role
-    membership.team = team if role in (Role.REP, Role.PARTNER_REP) else None
+    membership.team = team if role in SELLING_ROLES else None
     membership.save()
     membership.led_teams.set(list(led_teams) if role == Role.SALES_LEADER else [])
     changes = diff(before, membership_fields(membership))
@@ -183,19 +162,39 @@ def change_membership(
     record_audit(
         org=membership.org,
         acting_user=acting_user,
-        action="member.changed",
+        action=Action.MEMBER_CHANGED,
         obj=membership.user,
         changes=changes,
     )
     return "updated"
 
 
+class LastOwner(Conflict):
+    pass
+
+
+def _keep_an_owner(membership: Membership) -> None:
+    """Refuse to demote or remove the organization's last owner. The organization row is
+    locked first, so two owners demoting each other at once are decided one after the
+    other: the second sees one owner left and is refused."""
+    Organization.objects.select_for_update().filter(pk=membership.org_id).first()
+    others = (
+        Membership.objects.filter(org_id=membership.org_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .count()
+    )
+    if others == 0:
+        raise LastOwner("This is the only owner: make someone else owner first.")
+
+
 @transaction.atomic
 def remove_membership(*, membership: Membership, acting_user: User) -> None:
+    if membership.role == Role.OWNER:
+        _keep_an_owner(membership)
     record_audit(
         org=membership.org,
         acting_user=acting_user,
-        action="member.removed",
+        action=Action.MEMBER_REMOVED,
         obj=membership.user,
         changes={"role": [membership.role, None]},
     )
@@ -228,7 +227,7 @@ def upsert_member(
     membership = Membership.objects.filter(org=org, user=user).first()
     if membership is None:
         membership = Membership.objects.create(org=org, user=user, role=role)
-        record_audit(org=org, acting_user=acting_user, action="member.added", obj=user)
+        record_audit(org=org, acting_user=acting_user, action=Action.MEMBER_ADDED, obj=user)
         outcome = "created"
     led = list(Team.objects.filter(leaders=membership))
     if role == Role.SALES_LEADER and team is not None and team not in led:
@@ -237,10 +236,6 @@ def upsert_member(
         membership=membership, acting_user=acting_user, role=role, team=team, led_teams=led
     )
     return "updated" if outcome == "unchanged" and changed == "updated" else outcome
-
-
-def owner_count(org: Organization) -> int:
-    return Membership.objects.for_org(org).filter(role=Role.OWNER).count()
 
 
 # --- invitations ----------------------------------------------------------------------
@@ -264,13 +259,13 @@ def invite_member(
     record_audit(
         org=org,
         acting_user=acting_user,
-        action="invitation.sent",
+        action=Action.INVITATION_SENT,
         obj=invitation,
         changes={"email": [None, invitation.email], "role": [None, role]},
     )
     context = {
         "invitation": invitation,
-        "url": absolute_url(reverse("accounts:accept_invitation", args=[token])),
+        "url": absolute_url(reverse("accept_invitation", args=[token])),
         "inviter": acting_user,
     }
     subject = f"{acting_user} invited you to {org.name} on Lockstep"
@@ -285,7 +280,10 @@ def revoke_invitation(*, invitation: Invitation, acting_user: User) -> None:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     record_audit(
-        org=invitation.org, acting_user=acting_user, action="invitation.revoked", obj=invitation
+        org=invitation.org,
+        acting_user=acting_user,
+        action=Action.INVITATION_REVOKED,
+        obj=invitation,
     )
 
 
@@ -296,6 +294,10 @@ def find_pending_invitation(token: str) -> Invitation | None:
         .first()
     )
     return invitation if invitation is not None and invitation.is_pending else None
+
+
+class InvitationUsed(Conflict):
+    pass
 
 
 @transaction.atomic
@@ -311,7 +313,7 @@ def accept_invitation(
     # Lock the row so two clicks on the same link cannot both succeed.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
-        raise ValueError("This invitation has already been used or has expired.")
+        raise InvitationUsed("This invitation has already been used or has expired.")
     if user is None:
         user = User.objects.create_user(
             invitation.email, password=password, first_name=first_name, last_name=last_name
@@ -322,11 +324,31 @@ def accept_invitation(
             org=invitation.org,
             user=user,
             role=invitation.role,
-            team=invitation.team if invitation.role in (Role.REP, Role.PARTNER_REP) else None,
+            team=invitation.team if invitation.role in SELLING_ROLES else None,
         )
         if invitation.role == Role.SALES_LEADER and invitation.team is not None:
             membership.led_teams.add(invitation.team)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    record_audit(org=invitation.org, acting_user=user, action="invitation.accepted", obj=invitation)
+    record_audit(
+        org=invitation.org, acting_user=user, action=Action.INVITATION_ACCEPTED, obj=invitation
+    )
     return membership
+
+
+# --- a member's own settings ------------------------------------------------------------
+
+
+@transaction.atomic
+def set_email_notifications(*, membership: Membership, enabled: bool) -> None:
+    if membership.email_notifications == enabled:
+        return
+    membership.email_notifications = enabled
+    membership.save(update_fields=["email_notifications"])
+    record_audit(
+        org=membership.org,
+        acting_user=membership.user,
+        action=Action.MEMBER_NOTIFICATIONS_CHANGED,
+        obj=membership.user,
+        changes={"email_notifications": [not enabled, enabled]},
+    )

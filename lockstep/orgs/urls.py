@@ -5,7 +5,6 @@ from lockstep.orgs import views
 app_name = "orgs"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
     path("members/<int:membership_id>/", views.member_edit, name="member_edit"),

@@ -1,125 +1,73 @@
-"""Organization pages: role-based home, members, invitations, teams, settings, audit log."""
+"""Organization pages: members, invitations, teams, settings, audit log, notifications,
+API tokens; the organization picker and invitation acceptance outside /o/<slug>/."""
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+from typing import cast
 
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lockstep.accounts.models import ApiToken
-from lockstep.api.auth import create_token, revoke_token
+from lockstep.accounts.forms import AcceptInvitationForm
+from lockstep.accounts.models import ApiToken, User
+from lockstep.accounts.services import create_token, revoke_token
+from lockstep.core.errors import Conflict, is_htmx
 from lockstep.core.models import AuditLog, Notification
-from lockstep.core.permissions import Perm, can
-from lockstep.core.tenancy import OrgRequest, access_membership, access_team, org_view
-from lockstep.orgs import services
-from lockstep.orgs.forms import InviteForm, MembershipForm, OrgSettingsForm, TeamForm
-from lockstep.orgs.models import Channel, Invitation, Membership, Organization, Role, Team
-from lockstep.programs.models import Program, ProgramStatus
-from lockstep.programs.views import rep_programs
+from lockstep.core.params import posted_id
+from lockstep.core.permissions import Perm, Role, can
+from lockstep.core.tenancy import OrgRequest, org_view
+from lockstep.orgs import notify, services
+from lockstep.orgs.access import access_invitation, access_membership, access_team
+from lockstep.orgs.forms import (
+    ApiTokenForm,
+    InviteForm,
+    MembershipForm,
+    OrgSettingsForm,
+    TeamForm,
+)
+from lockstep.orgs.models import Invitation, Membership, Organization, Team
+from lockstep.orgs.selectors import leader_team_ids, reps_in_teams, team_rows, with_descendants
 
 
-def team_tree(org: Organization, only: set[int] | None = None) -> list[dict[str, Any]]:
-    """Teams as a flat, depth-annotated list in tree order, with headcounts."""
-    teams = list(
-        Team.objects.for_org(org)
-        .annotate(
-            reps=Count("members", filter=Q(members__role__in=[Role.REP, Role.PARTNER_REP])),
-        )
-        .prefetch_related("leaders__user")
-        .order_by("name")
+@login_required
+def pick_org(request: HttpRequest) -> HttpResponse:
+    """Send a person to the organization they used last, or let them pick one."""
+    memberships = list(
+        Membership.objects.filter(user=cast(User, request.user))
+        .select_related("org")
+        .order_by("org__name")
     )
-    by_parent: dict[int | None, list[Team]] = {}
-    for team in teams:
-        by_parent.setdefault(team.parent_id, []).append(team)
-    rows: list[dict[str, Any]] = []
-
-    def walk(parent_id: int | None, depth: int) -> int:
-        total = 0
-        for team in by_parent.get(parent_id, []):
-            row = {"team": team, "depth": depth, "reps": team.reps}  # type: ignore[attr-defined]
-            rows.append(row)
-            row["total"] = team.reps + walk(team.pk, depth + 1)  # type: ignore[attr-defined]
-            total += row["total"]
-        return total
-
-    walk(None, 0)
-    if only is not None:
-        rows = [row for row in rows if row["team"].pk in only]
-    return rows
-
-
-@org_view()
-def home(request: OrgRequest) -> HttpResponse:
-    org, membership = request.org, request.membership
-    context: dict[str, Any] = {"role": membership.role}
-    if membership.is_rep:
-        context["team"] = membership.team
-        context["live_programs"] = rep_programs(membership)
-        return render(request, "orgs/home_rep.html", context)
-    if membership.role == Role.SALES_LEADER:
-        ids = services.leader_team_ids(membership)
-        context["rows"] = team_tree(org, only=ids)
-        context["rep_total"] = (
-            Membership.objects.for_org(org)
-            .filter(team_id__in=ids, role__in=[Role.REP, Role.PARTNER_REP])
-            .count()
-        )
-        return render(request, "orgs/home_leader.html", context)
-    by_role = Counter(
-        dict(
-            Membership.objects.for_org(org)
-            .values_list("role")
-            .annotate(n=Count("id"))
-            .values_list("role", "n")
-        )
-    )
-    channels = (
-        Membership.objects.for_org(org)
-        .filter(role__in=[Role.REP, Role.PARTNER_REP], team__isnull=False)
-        .values_list("team__channel")
-        .annotate(n=Count("id"))
-    )
-    context.update(
-        {
-            "by_role": [(label, by_role.get(value, 0)) for value, label in Role.choices],
-            "by_channel": [(Channel(c).label, n) for c, n in channels],
-            "team_count": Team.objects.for_org(org).count(),
-            "programs": Program.objects.for_org(org).exclude(status=ProgramStatus.CLOSED)[:10],
-            "pending_invitations": [
-                i
-                for i in Invitation.objects.for_org(org).filter(
-                    accepted_at__isnull=True, revoked_at__isnull=True
-                )
-                if i.is_pending
-            ],
-            "recent_audit": AuditLog.objects.for_org(org).select_related("actor")[:8]
-            if can(membership, Perm.VIEW_AUDIT)
-            else [],
-        }
-    )
-    return render(request, "orgs/home.html", context)
+    last = request.session.get("last_org")
+    for membership in memberships:
+        if membership.org.slug == last:
+            return redirect("insights:home", org_slug=last)
+    if len(memberships) == 1:
+        return redirect("insights:home", org_slug=memberships[0].org.slug)
+    return render(request, "orgs/pick_org.html", {"memberships": memberships})
 
 
 @org_view(Perm.VIEW_MEMBERS)
+@require_GET
 def members(request: OrgRequest) -> HttpResponse:
     org = request.org
     qs = (
         Membership.objects.for_org(org).select_related("user", "team").prefetch_related("led_teams")
     )
     if request.membership.role == Role.SALES_LEADER:
-        ids = services.leader_team_ids(request.membership)
-        qs = qs.filter(Q(team_id__in=ids) | Q(led_teams__in=ids)).distinct()
+        ids = leader_team_ids(request.membership)
+        leading = Membership.objects.filter(led_teams__in=ids).values("pk")
+        qs = qs.filter(Q(team_id__in=ids) | Q(pk__in=leading))
     role = request.GET.get("role", "")
     if role in Role.values:
         qs = qs.filter(role=role)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:100]
     if query:
         qs = qs.filter(
             Q(user__email__icontains=query)
@@ -130,7 +78,7 @@ def members(request: OrgRequest) -> HttpResponse:
     page = Paginator(
         qs.order_by("user__last_name", "user__first_name", "user__email"), 50
     ).get_page(request.GET.get("page"))
-    invitations = []
+    invitations: list[Invitation] = []
     if can(request.membership, Perm.MANAGE_ORG):
         invitations = list(Invitation.objects.for_org(org).select_related("team")[:50])
     context = {
@@ -141,7 +89,7 @@ def members(request: OrgRequest) -> HttpResponse:
         "invitations": invitations,
         "invite_form": InviteForm(org=org),
     }
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return render(request, "orgs/members.html#member-table", context)
     return render(request, "orgs/members.html", context)
 
@@ -167,21 +115,18 @@ def invite(request: OrgRequest) -> HttpResponse:
 @org_view(Perm.MANAGE_ORG)
 @require_POST
 def revoke_invitation(request: OrgRequest, invitation_id: int) -> HttpResponse:
-    invitation = Invitation.objects.for_org(request.org).filter(pk=invitation_id).first()
-    if invitation is None:
-        raise Http404("No such invitation")
-    if invitation.is_pending:
-        services.revoke_invitation(invitation=invitation, acting_user=request.user)
-        messages.success(request, f"Invitation for {invitation.email} revoked.")
-    else:
-        messages.error(request, f"That invitation is already {invitation.status()}.")
+    invitation = access_invitation(request.membership, invitation_id)
+    if not invitation.is_pending:
+        raise Conflict(f"That invitation is already {invitation.status()}.")
+    services.revoke_invitation(invitation=invitation, acting_user=request.user)
+    messages.success(request, f"Invitation for {invitation.email} revoked.")
     return redirect("orgs:members", org_slug=request.org.slug)
 
 
 @org_view(Perm.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
 def member_edit(request: OrgRequest, membership_id: int) -> HttpResponse:
-    membership = access_membership(request.org, membership_id)
+    membership = access_membership(request.membership, membership_id)
     initial = {
         "role": membership.role,
         "team": membership.team,
@@ -208,41 +153,35 @@ def member_edit(request: OrgRequest, membership_id: int) -> HttpResponse:
 @org_view(Perm.MANAGE_ORG)
 @require_POST
 def member_remove(request: OrgRequest, membership_id: int) -> HttpResponse:
-    membership = access_membership(request.org, membership_id)
-    if membership.role == Role.OWNER and services.owner_count(request.org) <= 1:
-        messages.error(request, "This is the only owner: make someone else owner first.")
-    else:
-        services.remove_membership(membership=membership, acting_user=request.user)
-        messages.success(request, f"{membership.user} no longer belongs to {request.org.name}.")
-        if membership.user_id == request.user.pk:
-            return redirect("home")
+    membership = access_membership(request.membership, membership_id)
+    services.remove_membership(membership=membership, acting_user=request.user)
+    messages.success(request, f"{membership.user} no longer belongs to {request.org.name}.")
+    if membership.user_id == request.user.pk:
+        return redirect("home")
     return redirect("orgs:members", org_slug=request.org.slug)
 
 
 @org_view(Perm.VIEW_TEAMS)
+@require_GET
 def teams(request: OrgRequest) -> HttpResponse:
-    only = None
-    if request.membership.role == Role.SALES_LEADER:
-        only = services.leader_team_ids(request.membership)
-    return render(request, "orgs/teams.html", {"rows": team_tree(request.org, only=only)})
+    leader = request.membership.role == Role.SALES_LEADER
+    only = leader_team_ids(request.membership) if leader else None
+    return render(request, "orgs/teams.html", {"rows": team_rows(request.org, only=only)})
 
 
 @org_view(Perm.VIEW_TEAMS)
+@require_GET
 def team_detail(request: OrgRequest, team_id: int) -> HttpResponse:
-    team = access_team(request.org, team_id)
-    if request.membership.role == Role.SALES_LEADER:
-        if team.pk not in services.leader_team_ids(request.membership):
-            raise Http404("No such team")
-    ids = services.with_descendants(request.org, [team.pk])
+    team = access_team(request.membership, team_id)
+    ids = with_descendants(request.org, [team.pk])
     reps = (
-        Membership.objects.for_org(request.org)
-        .filter(team_id__in=ids, role__in=[Role.REP, Role.PARTNER_REP])
+        reps_in_teams(request.org, ids)
         .select_related("user", "team")
         .order_by("team__name", "user__last_name")
     )
     context = {
         "team": team,
-        "rows": team_tree(request.org, only=ids - {team.pk}),
+        "rows": team_rows(request.org, only=ids - {team.pk}),
         "reps": reps,
         "leaders": team.leaders.select_related("user"),
     }
@@ -253,12 +192,8 @@ def team_detail(request: OrgRequest, team_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_create(request: OrgRequest) -> HttpResponse:
     initial = {}
-    if parent_id := request.GET.get("parent", ""):
-        initial["parent"] = (
-            Team.objects.for_org(request.org)
-            .filter(pk=parent_id if parent_id.isdigit() else 0)
-            .first()
-        )
+    if parent_id := posted_id(request.GET.get("parent")):
+        initial["parent"] = Team.objects.for_org(request.org).filter(pk=parent_id).first()
     form = TeamForm(request.POST or None, org=request.org, initial=initial)
     if request.method == "POST" and form.is_valid():
         team = services.create_team(org=request.org, acting_user=request.user, **form.cleaned_data)
@@ -271,7 +206,7 @@ def team_create(request: OrgRequest) -> HttpResponse:
 @org_view(Perm.MANAGE_ORG)
 @require_http_methods(["GET", "POST"])
 def team_edit(request: OrgRequest, team_id: int) -> HttpResponse:
-    team = access_team(request.org, team_id)
+    team = access_team(request.membership, team_id)
     initial = {"name": team.name, "parent": team.parent, "channel": team.channel}
     form = TeamForm(request.POST or None, org=request.org, team=team, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -285,13 +220,7 @@ def team_edit(request: OrgRequest, team_id: int) -> HttpResponse:
 @org_view(Perm.MANAGE_ORG)
 @require_POST
 def team_delete(request: OrgRequest, team_id: int) -> HttpResponse:
-    team = access_team(request.org, team_id)
-    if team.children.exists() or team.members.exists():
-        messages.error(
-            request,
-            f"“{team.name}” still has sub-teams or members: move them to another team first.",
-        )
-        return redirect("orgs:team_detail", org_slug=request.org.slug, team_id=team.pk)
+    team = access_team(request.membership, team_id)
     services.delete_team(team=team, acting_user=request.user)
     messages.success(request, f"Team “{team.name}” deleted.")
     return redirect("orgs:teams", org_slug=request.org.slug)
@@ -313,49 +242,93 @@ def org_settings(request: OrgRequest) -> HttpResponse:
 
 
 @org_view(Perm.VIEW_AUDIT)
+@require_GET
 def audit_log(request: OrgRequest) -> HttpResponse:
     qs = AuditLog.objects.for_org(request.org).select_related("actor")
-    action = request.GET.get("action", "").strip()
+    action = request.GET.get("action", "").strip()[:60]
     if action:
         qs = qs.filter(action__startswith=action)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "orgs/audit_log.html", {"page": page, "action": action})
 
 
-@org_view()
+@org_view(Perm.VIEW_ORG)
+@require_http_methods(["GET", "POST"])
 def notifications(request: OrgRequest) -> HttpResponse:
-    mine = Notification.objects.filter(org=request.org, user=request.user)
     if request.method == "POST":
         if "email_form" in request.POST:
-            request.membership.email_notifications = request.POST.get("email") == "on"
-            request.membership.save(update_fields=["email_notifications"])
+            services.set_email_notifications(
+                membership=request.membership, enabled=request.POST.get("email") == "on"
+            )
             messages.success(request, "Notification settings saved.")
         else:
-            mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+            notify.mark_all_read(org=request.org, user=request.user)
         return redirect("orgs:notifications", org_slug=request.org.slug)
+    mine = Notification.objects.for_org(request.org).filter(user=request.user)
     page = Paginator(mine, 30).get_page(request.GET.get("page"))
     return render(request, "orgs/notifications.html", {"page": page})
 
 
-@org_view()
+@org_view(Perm.USE_API)
+@require_http_methods(["GET", "POST"])
 def api_tokens(request: OrgRequest) -> HttpResponse:
     """A member's personal API tokens for this organization; a new token is shown once."""
     tokens = ApiToken.objects.filter(membership=request.membership)
     created = None
+    form = ApiTokenForm()
     if request.method == "POST":
-        if revoke_id := request.POST.get("revoke"):
-            token = tokens.filter(pk=revoke_id if revoke_id.isdigit() else 0).first()
+        if "revoke" in request.POST:
+            token = tokens.filter(pk=posted_id(request.POST.get("revoke"))).first()
             if token is None:
-                raise Http404("No such token")
+                raise Conflict("That token does not exist or is already revoked.")
             revoke_token(api_token=token, acting_user=request.user)
             messages.success(request, f"Token “{token.name}” revoked.")
             return redirect("orgs:api_tokens", org_slug=request.org.slug)
-        name = request.POST.get("name", "").strip()
-        if not name or len(name) > 100:
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            _, created = create_token(membership=request.membership, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    context = {"tokens": tokens.filter(revoked_at__isnull=True), "created": created, "form": form}
+    return render(request, "orgs/api_tokens.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Join an organization from an invitation link. A new person sets a password here; a
+    person who already has an account must be logged in as that account to join."""
+    invitation = services.find_pending_invitation(token)
+    if invitation is None:
+        return render(request, "orgs/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        if not request.user.is_authenticated:
+            messages.info(request, f"Log in as {invitation.email} to accept the invitation.")
+            return redirect(reverse("accounts:login") + f"?next={request.path}")
+        if request.user.pk != existing.pk:
             messages.error(
-                request, "Give the token a name of up to 100 characters (e.g. “CRM sync”)."
+                request,
+                f"This invitation is for {invitation.email}. Log out, then open the link again.",
             )
-        else:
-            _, created = create_token(membership=request.membership, name=name)
-    context = {"tokens": tokens.filter(revoked_at__isnull=True), "created": created}
-    return render(request, "orgs/api_tokens.html", context)
+            return redirect("home")
+        if request.method == "POST":
+            services.accept_invitation(invitation=invitation, user=existing)
+            messages.success(request, f"You joined {invitation.org.name}.")
+            return redirect("insights:home", org_slug=invitation.org.slug)
+        join = {"invitation": invitation, "existing": existing}
+        return render(request, "orgs/invitation_join.html", join)
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        membership = services.accept_invitation(
+            invitation=invitation,
+            user=None,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {invitation.org.name}.")
+        return redirect("insights:home", org_slug=invitation.org.slug)
+    context = {"invitation": invitation, "form": form}
+    return render(
+        request, "orgs/invitation_accept.html", context, status=400 if form.errors else 200
+    )

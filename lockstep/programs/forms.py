@@ -8,16 +8,25 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from lockstep.core.permissions import Role
 from lockstep.orgs.forms import TeamChoiceField
-from lockstep.orgs.models import Membership, Organization, Role, Team
+from lockstep.orgs.models import AssetKind, Membership, Organization, Team
+from lockstep.programs.inputs import (
+    ActivityInput,
+    AssetInput,
+    CheckQuestionInput,
+    ProgramInput,
+    TrainingInput,
+    WiifmInput,
+)
 from lockstep.programs.models import (
     WIIFM_MAX,
     ActivityKind,
-    AssetKind,
     IncentiveKind,
     Program,
     ProgramKind,
     ProgramStatus,
+    QuestionKind,
     TargetMetric,
     TargetPeriod,
     TargetStatus,
@@ -121,14 +130,27 @@ class ProgramForm(forms.Form):
             self.add_error("end_date", "The end date is before the launch date.")
         return cleaned
 
-    def values(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        owner = data.pop("owner")
-        data["owner"] = owner.user if owner else None
-        for name in ("reminder_days", "training_due_days", "sla_hours"):
-            if data[name] is None:
-                data[name] = self.fields[name].initial
-        return data
+    def to_input(self) -> ProgramInput:
+        data = self.cleaned_data
+        owner = data["owner"]
+
+        def number(name: str) -> int:
+            value = data[name]
+            return int(self.fields[name].initial if value is None else value)
+
+        return ProgramInput(
+            name=data["name"],
+            kind=data["kind"],
+            summary=data["summary"],
+            owner=owner.user if owner else None,
+            audience=tuple(data["audience"]),
+            launch_date=data["launch_date"],
+            end_date=data["end_date"],
+            campaign_codes=tuple(data["campaign_codes"]),
+            sla_hours=number("sla_hours"),
+            reminder_days=number("reminder_days"),
+            training_due_days=number("training_due_days"),
+        )
 
 
 def audience_choices(org: Organization, team_ids: set[int]) -> Any:
@@ -153,11 +175,15 @@ class ActivityForm(forms.Form):
         )
         self.fields["owner"].queryset = people.select_related("user", "team")  # type: ignore[attr-defined]
 
-    def values(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        owner = data.pop("owner")
-        data["owner"] = owner.user if owner else None
-        return data
+    def to_input(self) -> ActivityInput:
+        data = self.cleaned_data
+        return ActivityInput(
+            kind=data["kind"],
+            date=data["date"],
+            teams=tuple(data["teams"]),
+            owner=data["owner"].user if data["owner"] else None,
+            notes=data["notes"],
+        )
 
 
 class WiifmForm(forms.Form):
@@ -194,6 +220,16 @@ class WiifmForm(forms.Form):
             if not cleaned.get("incentive_currency"):
                 self.add_error("incentive_currency", "Give the currency, e.g. EUR.")
         return cleaned
+
+    def to_input(self) -> WiifmInput:
+        data = self.cleaned_data
+        return WiifmInput(
+            wiifm=data["wiifm"],
+            incentive_kind=data["incentive_kind"],
+            incentive_amount=data["incentive_amount"],
+            incentive_currency=data["incentive_currency"],
+            proof_points=data["proof_points"],
+        )
 
 
 class AssetForm(forms.Form):
@@ -238,18 +274,22 @@ class AssetForm(forms.Form):
             raise forms.ValidationError("Upload a file or give a link (one of the two).")
         return cleaned
 
-    def values(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        owner = data.pop("owner")
-        data["owner"] = owner.user if owner else None
-        upload = data.pop("file")
-        if upload:
-            data["file"] = upload
-            data["original_name"] = upload.name[:200]
-            data["size"] = upload.size
+    def to_input(self) -> AssetInput:
+        data = self.cleaned_data
+        upload = data["file"] or None
+        if upload is not None:
+            # the type we store is the one the name implies, never what the browser claimed
             guessed = mimetypes.guess_type(upload.name)[0]
-            data["content_type"] = guessed or "application/octet-stream"
-        return data
+            upload.content_type = guessed or "application/octet-stream"
+        return AssetInput(
+            kind=data["kind"],
+            title=data["title"],
+            file=upload,
+            url=data["url"],
+            owner=data["owner"].user if data["owner"] else None,
+            expires_on=data["expires_on"],
+            partner_visible=data["partner_visible"],
+        )
 
 
 class TargetForm(forms.Form):
@@ -303,6 +343,19 @@ class TrainingForm(forms.Form):
             if not cleaned.get("content_url") and not cleaned.get("content"):
                 self.add_error("content_url", "Give a link to the module or write its content.")
         return cleaned
+
+    def to_input(self) -> TrainingInput:
+        data = self.cleaned_data
+        return TrainingInput(
+            kind=data["kind"],
+            title=data["title"],
+            duration_minutes=data["duration_minutes"],
+            starts_at=data["starts_at"],
+            join_url=data["join_url"],
+            content_url=data["content_url"],
+            content=data["content"],
+            required=data["required"],
+        )
 
 
 class KnowledgeCheckForm(forms.Form):
@@ -369,3 +422,60 @@ class ProgramFilterForm(forms.Form):
         super().__init__(*args, **kw)
         self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
         self.fields["team"].queryset = org_teams(org)  # type: ignore[attr-defined]
+
+
+CHOICE_SLOTS = 5
+
+
+class CheckQuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Question", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    kind = forms.ChoiceField(choices=QuestionKind.choices, label="Answers")
+    explanation = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown after submission: why the right answer is right.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(CHOICE_SLOTS):
+            self.fields[f"choice_{i}"] = forms.CharField(
+                required=False, max_length=300, label=f"Choice {i + 1}"
+            )
+            self.fields[f"correct_{i}"] = forms.BooleanField(required=False, label="correct")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        choices = []
+        for i in range(CHOICE_SLOTS):
+            text = (cleaned.get(f"choice_{i}") or "").strip()
+            if text:
+                choices.append((text, bool(cleaned.get(f"correct_{i}"))))
+            elif cleaned.get(f"correct_{i}"):
+                self.add_error(f"choice_{i}", "A correct answer needs text.")
+        correct = sum(1 for _, c in choices if c)
+        if len(choices) < 2:
+            raise forms.ValidationError("Give at least two choices.")
+        if len({t.lower() for t, _ in choices}) != len(choices):
+            raise forms.ValidationError("Two choices have the same text.")
+        if cleaned.get("kind") == QuestionKind.SINGLE and correct != 1:
+            raise forms.ValidationError("A one-answer question has exactly one correct choice.")
+        if cleaned.get("kind") == QuestionKind.MULTIPLE and correct < 1:
+            raise forms.ValidationError("Mark at least one choice as correct.")
+        cleaned["choices"] = choices
+        return cleaned
+
+    def to_input(self) -> CheckQuestionInput:
+        data = self.cleaned_data
+        return CheckQuestionInput(
+            text=data["text"],
+            kind=data["kind"],
+            explanation=data["explanation"],
+            choices=tuple(data["choices"]),
+        )
+
+    def choice_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"choice_{i}"], self[f"correct_{i}"]) for i in range(CHOICE_SLOTS)]

@@ -1,5 +1,10 @@
 """Programs and their six-question sell-in plan.
 
+This app owns the *plan* — everything marketing designs before launch, including the
+training items, the knowledge check with its questions and the pulse schedule. What happens
+after launch (completions and attempts, pulse answers and questions, leads) belongs to the
+apps one floor up: enablement, feedback and results.
+
 A program answers six questions before launch (docs/readiness.md): sell-in activities,
 buy-in (sponsors, champions, preview feedback), WIIFM, the rep kit, per-team targets and
 the training plan. Each answer is its own model so each section is edited on its own."""
@@ -13,17 +18,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, Team, TenantQuerySet
-
-
-class AssetKind(models.TextChoices):
-    BRIEF = "brief", "Brief / one-pager"
-    TALK_TRACK = "talk_track", "Talk track"
-    FAQ = "faq", "FAQ & objection handling"
-    BATTLECARD = "battlecard", "Battlecard"
-    COLLATERAL = "collateral", "Customer-facing collateral"
-    DEMO = "demo", "Demo"
-    OTHER = "other", "Other"
+from lockstep.core.querysets import TenantQuerySet
+from lockstep.orgs.models import AssetKind, Organization, Team
 
 
 class ProgramKind(models.TextChoices):
@@ -339,8 +335,8 @@ class TrainingItem(ProgramChild):
 
 
 class KnowledgeCheck(ProgramChild):
-    """The program's quiz. Questions and attempts arrive with the enablement module; its
-    presence (with a pass mark) already counts in readiness."""
+    """The program's quiz: pass mark, attempts allowed and its questions (reps' attempts
+    belong to enablement)."""
 
     program = models.OneToOneField(
         Program, on_delete=models.CASCADE, related_name="knowledge_check"
@@ -353,26 +349,60 @@ class KnowledgeCheck(ProgramChild):
         return self.title
 
 
-class RepQuestion(ProgramChild):
-    """A question a rep asked from the brief; the feedback module answers them."""
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", "One answer"
+    MULTIPLE = "multiple", "Several answers"
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
-    asked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+
+class CheckQuestion(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    knowledge_check = models.ForeignKey(
+        KnowledgeCheck, on_delete=models.CASCADE, related_name="questions"
     )
-    body = models.TextField(max_length=2000)
-    answer = models.TextField(blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    text = models.TextField(max_length=1000)
+    kind = models.CharField(
+        max_length=10, choices=QuestionKind.choices, default=QuestionKind.SINGLE
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
-    # Promoted to the program's FAQ, possibly reworded for everyone.
-    in_faq = models.BooleanField(default=False)
-    faq_question = models.TextField(blank=True, max_length=2000)
-    faq_answer = models.TextField(blank=True)
+    explanation = models.TextField(blank=True, max_length=2000)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.body[:60]
+        return self.text[:80]
+
+
+class CheckChoice(models.Model):
+    question = models.ForeignKey(CheckQuestion, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=300)
+    correct = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PulseRound(models.Model):
+    """When reps are asked the pulse: at launch (day 0) and on the days marketing adds."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pulse_rounds")
+    day_offset = models.PositiveSmallIntegerField(help_text="Days after launch; 0 = at launch.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day_offset"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "day_offset"], name="pulse_round_once"),
+        ]
+
+    def __str__(self) -> str:
+        return "At launch" if self.day_offset == 0 else f"Day {self.day_offset}"

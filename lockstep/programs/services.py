@@ -1,45 +1,62 @@
-"""State changes for programs and their sell-in plan, the launch gate and the rep brief.
+"""State changes for programs and their sell-in plan, and the launch gate.
 
 Each service runs in a transaction, writes the audit log and, where a measurement needs it,
-an activity event. Business rules that are not input validation (who may endorse, the
-launch gate, which transitions exist) are enforced here and raise `ProgramError`."""
+an activity event. Rules that are not input validation (who may endorse, the launch gate,
+which transitions exist, that a closed program is frozen) are enforced here and raise a
+`ProgramError` (a `DomainError`), which the web and API layers turn into a clear answer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
 from django.utils import timezone
 
 from lockstep.accounts.models import User
+from lockstep.core.errors import Conflict, DomainError, NotAllowed
+from lockstep.core.events import Action, Verb
+from lockstep.core.permissions import Role
 from lockstep.core.services import diff, emit_event, record_audit
-from lockstep.orgs.models import Membership, Organization, Role, Team
-from lockstep.orgs.services import leader_team_ids, team_children_map, with_descendants
+from lockstep.orgs.models import Membership, Organization, Team
+from lockstep.orgs.selectors import leader_team_ids
 from lockstep.programs import readiness as rd
+from lockstep.programs.inputs import (
+    ActivityInput,
+    AssetInput,
+    CheckQuestionInput,
+    ProgramInput,
+    TrainingInput,
+    WiifmInput,
+)
+from lockstep.programs.launch import invite_snapshot
 from lockstep.programs.models import (
     Asset,
-    AssetKind,
     Champion,
+    CheckChoice,
+    CheckQuestion,
     Endorsement,
     KnowledgeCheck,
     PreviewFeedback,
     Program,
     ProgramStatus,
-    RepQuestion,
+    PulseRound,
     SellInActivity,
     Target,
     TargetStatus,
     TrainingItem,
     TrainingKind,
 )
+from lockstep.programs.selectors import in_audience, program_readiness, selling_team_ids
+from lockstep.programs.tasks import announce_launch, send_session_invites
 
 
-class ProgramError(Exception):
+class ProgramError(DomainError):
     """A rule of the product refused the change; the message says why, in plain words."""
+
+
+class ProgramClosed(Conflict):
+    pass
 
 
 class LaunchRefused(ProgramError):
@@ -51,64 +68,14 @@ class LaunchRefused(ProgramError):
         self.threshold = threshold
 
 
-# --- audience -----------------------------------------------------------------------------
+def ensure_editable(program: Program) -> None:
+    """A closed program is a record of what happened: its plan no longer changes."""
+    if program.status == ProgramStatus.CLOSED:
+        raise ProgramClosed("A closed program cannot be changed.")
 
 
-def audience_team_ids(program: Program) -> set[int]:
-    """The chosen audience teams and every team below them."""
-    chosen = list(program.audience.values_list("id", flat=True))
-    return with_descendants(program.org, chosen)
-
-
-def selling_team_ids(program: Program) -> set[int]:
-    """Audience teams with no sub-team: where reps sell and targets land."""
-    children = team_children_map(program.org)
-    return {t for t in audience_team_ids(program) if not children.get(t)}
-
-
-def audience_reps(program: Program) -> Any:
-    return Membership.objects.for_org(program.org).filter(
-        role__in=[Role.REP, Role.PARTNER_REP], team_id__in=audience_team_ids(program)
-    )
-
-
-def in_audience(membership: Membership, program: Program) -> bool:
-    if membership.is_rep:
-        return membership.team_id in audience_team_ids(program)
-    if membership.role == Role.SALES_LEADER:
-        return bool(leader_team_ids(membership) & audience_team_ids(program))
-    return False
-
-
-def visible_programs(membership: Membership) -> Any:
-    """The programs a member may open, by role (marketers, owners, viewers: all)."""
-    programs = Program.objects.for_org(membership.org)
-    if membership.role == Role.SALES_LEADER:
-        ids = leader_team_ids(membership)
-        ancestors = _ancestor_ids(membership.org, ids)
-        return (
-            programs.exclude(status=ProgramStatus.DRAFT)
-            .filter(audience__in=ids | ancestors)
-            .distinct()
-        )
-    if membership.is_rep:
-        team_ids = {membership.team_id} | _ancestor_ids(membership.org, {membership.team_id})
-        return programs.filter(
-            status__in=[ProgramStatus.PREVIEW, ProgramStatus.LIVE, ProgramStatus.CLOSED],
-            audience__in=team_ids,
-        ).distinct()
-    return programs
-
-
-def _ancestor_ids(org: Organization, team_ids: Iterable[int | None]) -> set[int]:
-    parents = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
-    found: set[int] = set()
-    for team_id in team_ids:
-        parent = parents.get(team_id) if team_id else None
-        while parent is not None and parent not in found:
-            found.add(parent)
-            parent = parents.get(parent)
-    return found
+def _audit(program: Program, acting_user: User | None, action: Action, obj: Any, **kw: Any) -> None:
+    record_audit(org=program.org, acting_user=acting_user, action=action, obj=obj, **kw)
 
 
 # --- programs -----------------------------------------------------------------------------
@@ -133,49 +100,47 @@ def _program_values(program: Program) -> dict[str, Any]:
     return values
 
 
+def _apply(program: Program, data: ProgramInput) -> None:
+    for name in PROGRAM_FIELDS:
+        value = getattr(data, name)
+        setattr(program, name, list(value) if name == "campaign_codes" else value)
+
+
 @transaction.atomic
-def create_program(
-    *, org: Organization, acting_user: User, audience: Iterable[Team], **values: Any
-) -> Program:
-    program = Program.objects.create(org=org, **values)
-    program.audience.set(list(audience))
+def create_program(*, org: Organization, acting_user: User, data: ProgramInput) -> Program:
+    program = Program(org=org)
+    _apply(program, data)
+    program.save()
+    program.audience.set(list(data.audience))
     record_audit(
         org=org,
         acting_user=acting_user,
-        action="program.created",
+        action=Action.PROGRAM_CREATED,
         obj=program,
         changes=diff({}, _program_values(program)),
     )
-    emit_event(org=org, actor=acting_user, verb="program.created", program_id=program.pk)
+    emit_event(org=org, actor=acting_user, verb=Verb.PROGRAM_CREATED, program_id=program.pk)
     return program
 
 
 @transaction.atomic
-def update_program(
-    *, program: Program, acting_user: User, audience: Iterable[Team], **values: Any
-) -> None:
+def update_program(*, program: Program, acting_user: User, data: ProgramInput) -> None:
+    ensure_editable(program)
     before = _program_values(program)
-    for name, value in values.items():
-        setattr(program, name, value)
+    _apply(program, data)
     program.save()
-    program.audience.set(list(audience))
+    program.audience.set(list(data.audience))
     changes = diff(before, _program_values(program))
     if changes:
-        record_audit(
-            org=program.org,
-            acting_user=acting_user,
-            action="program.updated",
-            obj=program,
-            changes=changes,
-        )
+        _audit(program, acting_user, Action.PROGRAM_UPDATED, program, changes=changes)
 
 
 @transaction.atomic
 def set_archived(*, program: Program, acting_user: User, archived: bool) -> None:
     program.archived_at = timezone.now() if archived else None
     program.save(update_fields=["archived_at", "updated_at"])
-    action = "program.archived" if archived else "program.unarchived"
-    record_audit(org=program.org, acting_user=acting_user, action=action, obj=program)
+    action = Action.PROGRAM_ARCHIVED if archived else Action.PROGRAM_UNARCHIVED
+    _audit(program, acting_user, action, program)
 
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -197,10 +162,11 @@ def transition(
     acting_role: str = "",
 ) -> Program:
     """Move a program along its lifecycle. Going live passes the launch gate: below the
-    organization's threshold it is refused unless an owner gives a written reason."""
-    program = Program.objects.select_for_update().get(pk=program.pk)
+    organization's threshold it is refused unless an owner gives a written reason. The
+    launch announcement (e-mails, notifications, invites) is a task queued on commit."""
+    program = Program.objects.select_for_update().select_related("org").get(pk=program.pk)
     if to not in TRANSITIONS[program.status]:
-        raise ProgramError(
+        raise Conflict(
             f"A {program.get_status_display().lower()} program cannot move to "
             f"{ProgramStatus(to).label.lower()}."
         )
@@ -216,113 +182,84 @@ def transition(
             note = f"Launched at {result.score} below the threshold {threshold}: {override_reason}"
         program.launched_at = timezone.now()
         program.launch_score = result.score
+        PulseRound.objects.get_or_create(org=program.org, program=program, day_offset=0)
     before = program.status
     program.status = to
     program.save()
-    record_audit(
-        org=program.org,
-        acting_user=acting_user,
-        action="program.status_changed",
-        obj=program,
+    _audit(
+        program,
+        acting_user,
+        Action.PROGRAM_STATUS_CHANGED,
+        program,
         changes={"status": [before, to]},
         note=note,
     )
     emit_event(
         org=program.org,
         actor=acting_user,
-        verb=f"program.{to}",
+        verb=Verb.for_status(to),
         program_id=program.pk,
         payload={"from": before, "score": program.launch_score},
     )
     if to == ProgramStatus.LIVE:
-        # launch builds on these services (audience, readiness): imported here, not at the top
-        from lockstep.programs.launch import announce
-
-        announce(program)
+        program_id = program.pk
+        transaction.on_commit(lambda: announce_launch.enqueue(program_id))
     return program
-
-
-# --- readiness ----------------------------------------------------------------------------
-
-
-def collect_facts(program: Program) -> rd.ProgramFacts:
-    org = program.org
-    teams = {
-        t.id: rd.TeamFact(t.id, t.name, t.parent_id, t.channel) for t in Team.objects.for_org(org)
-    }
-    kinds = dict(AssetKind.choices)
-    activities = [
-        rd.ActivityFact(a.get_kind_display(), a.date, frozenset(t.pk for t in a.teams.all()))
-        for a in program.activities.prefetch_related("teams")
-    ]
-    return rd.ProgramFacts(
-        today=timezone.localdate(),
-        launch_date=program.launch_date,
-        teams=teams,
-        audience_ids=frozenset(program.audience.values_list("id", flat=True)),
-        activities=activities,
-        endorsement_count=program.endorsements.count(),
-        champion_team_ids=frozenset(program.champions.values_list("team_id", flat=True)),
-        open_feedback_count=program.feedback.filter(addressed_at__isnull=True).count(),
-        wiifm=program.wiifm,
-        incentive_kind=program.incentive_kind,
-        incentive_amount=program.incentive_amount,
-        incentive_currency=program.incentive_currency,
-        proof_points=program.proof_points,
-        assets=[
-            rd.AssetFact(a.kind, kinds[a.kind], a.title, a.expires_on, a.partner_visible)
-            for a in program.assets.all()
-        ],
-        required_asset_kinds=[(k, kinds.get(k, k)) for k in org.required_asset_kinds],
-        targets=[rd.TargetFact(t.team_id, t.status) for t in program.targets.all()],
-        training=[
-            rd.TrainingFact(t.title, t.kind, t.duration_minutes, t.required, t.starts_at)
-            for t in program.training.all()
-        ],
-        has_knowledge_check=KnowledgeCheck.objects.filter(program=program).exists(),
-        max_training_minutes=org.max_training_minutes,
-    )
-
-
-def program_readiness(program: Program) -> rd.Readiness:
-    return rd.score(collect_facts(program))
 
 
 # --- the six sections ---------------------------------------------------------------------
 
 
-def _audit_child(program: Program, acting_user: User, action: str, obj: Any, **kw: Any) -> None:
-    record_audit(org=program.org, acting_user=acting_user, action=action, obj=obj, **kw)
-
-
 @transaction.atomic
-def add_activity(
-    *, program: Program, acting_user: User, teams: Iterable[Team], **values: Any
-) -> SellInActivity:
-    activity = SellInActivity.objects.create(org=program.org, program=program, **values)
-    activity.teams.set(list(teams))
-    _audit_child(program, acting_user, "program.activity_added", activity)
+def add_activity(*, program: Program, acting_user: User, data: ActivityInput) -> SellInActivity:
+    ensure_editable(program)
+    activity = SellInActivity.objects.create(
+        org=program.org,
+        program=program,
+        kind=data.kind,
+        date=data.date,
+        owner=data.owner,
+        notes=data.notes,
+    )
+    activity.teams.set(list(data.teams))
+    _audit(program, acting_user, Action.ACTIVITY_ADDED, activity)
     return activity
 
 
+REMOVAL_ACTIONS: dict[type[models.Model], Action] = {
+    SellInActivity: Action.ACTIVITY_REMOVED,
+    Champion: Action.CHAMPION_REMOVED,
+    Asset: Action.ASSET_REMOVED,
+    Target: Action.TARGET_REMOVED,
+}
+
+
 @transaction.atomic
-def delete_child(*, program: Program, acting_user: User, obj: Any, action: str) -> None:
-    _audit_child(program, acting_user, action, obj)
+def remove_plan_row(*, program: Program, acting_user: User, obj: models.Model) -> None:
+    """Remove one row of the plan (an activity, champion, asset, target or training item)."""
+    ensure_editable(program)
+    if isinstance(obj, TrainingItem):
+        remove_training(item=obj, acting_user=acting_user)
+        return
+    _audit(program, acting_user, REMOVAL_ACTIONS[type(obj)], obj)
     obj.delete()
 
 
+WIIFM_FIELDS = ("wiifm", "incentive_kind", "incentive_amount", "incentive_currency", "proof_points")
+
+
 @transaction.atomic
-def save_wiifm(*, program: Program, acting_user: User, values: dict[str, Any]) -> None:
-    fields = ["wiifm", "incentive_kind", "incentive_amount", "incentive_currency", "proof_points"]
-    before = {f: getattr(program, f) for f in fields}
-    for name in fields:
-        setattr(program, name, values.get(name, getattr(program, name)))
+def save_wiifm(*, program: Program, acting_user: User, data: WiifmInput) -> None:
+    ensure_editable(program)
+    before = {f: getattr(program, f) for f in WIIFM_FIELDS}
+    for name in WIIFM_FIELDS:
+        setattr(program, name, getattr(data, name))
     if program.incentive_kind == "none":
         program.incentive_amount, program.incentive_currency = None, ""
     program.save()
-    changes = diff(before, {f: getattr(program, f) for f in fields})
+    changes = diff(before, {f: getattr(program, f) for f in WIIFM_FIELDS})
     if changes:
-        _audit_child(program, acting_user, "program.wiifm_changed", program, changes=changes)
+        _audit(program, acting_user, Action.WIIFM_CHANGED, program, changes=changes)
 
 
 def can_endorse(membership: Membership, program: Program) -> bool:
@@ -332,42 +269,44 @@ def can_endorse(membership: Membership, program: Program) -> bool:
 @transaction.atomic
 def endorse(*, program: Program, membership: Membership, comment: str = "") -> Endorsement:
     """Only the sales leader themself endorses, and only for a program aimed at their teams."""
+    ensure_editable(program)
     if not can_endorse(membership, program):
-        raise ProgramError("Only a sales leader of an audience team can endorse this program.")
+        raise NotAllowed("Only a sales leader of an audience team can endorse this program.")
     endorsement, created = Endorsement.objects.get_or_create(
         org=program.org, program=program, leader=membership.user, defaults={"comment": comment}
     )
     if not created:
-        raise ProgramError("You have already endorsed this program.")
-    _audit_child(program, membership.user, "program.endorsed", endorsement)
+        raise Conflict("You have already endorsed this program.")
+    _audit(program, membership.user, Action.ENDORSED, endorsement)
     emit_event(
-        org=program.org, actor=membership.user, verb="program.endorsed", program_id=program.pk
+        org=program.org, actor=membership.user, verb=Verb.PROGRAM_ENDORSED, program_id=program.pk
     )
     return endorsement
 
 
 @transaction.atomic
 def add_champion(*, program: Program, acting_user: User, member: Membership) -> Champion:
+    ensure_editable(program)
     if member.team is None or member.team_id not in selling_team_ids(program):
         raise ProgramError("A champion is a rep of one of the audience teams.")
     champion, _ = Champion.objects.get_or_create(
         org=program.org, program=program, team=member.team, user=member.user
     )
-    _audit_child(program, acting_user, "program.champion_added", champion)
+    _audit(program, acting_user, Action.CHAMPION_ADDED, champion)
     return champion
 
 
 @transaction.atomic
 def give_feedback(*, program: Program, membership: Membership, body: str) -> PreviewFeedback:
     if program.status != ProgramStatus.PREVIEW:
-        raise ProgramError("Feedback is collected while the program is in preview.")
+        raise Conflict("Feedback is collected while the program is in preview.")
     if not in_audience(membership, program):
-        raise ProgramError("Only sales leaders and reps of the audience give preview feedback.")
+        raise NotAllowed("Only sales leaders and reps of the audience give preview feedback.")
     item = PreviewFeedback.objects.create(
         org=program.org, program=program, author=membership.user, body=body
     )
     emit_event(
-        org=program.org, actor=membership.user, verb="preview.feedback", program_id=program.pk
+        org=program.org, actor=membership.user, verb=Verb.PREVIEW_FEEDBACK, program_id=program.pk
     )
     return item
 
@@ -376,18 +315,34 @@ def give_feedback(*, program: Program, membership: Membership, body: str) -> Pre
 def respond_feedback(
     *, item: PreviewFeedback, acting_user: User, response: str, addressed: bool
 ) -> None:
+    ensure_editable(item.program)
     item.response = response
     item.responded_by = acting_user
     item.addressed_at = timezone.now() if addressed else None
     item.save()
-    _audit_child(item.program, acting_user, "program.feedback_answered", item)
+    _audit(item.program, acting_user, Action.FEEDBACK_ANSWERED, item)
 
 
 @transaction.atomic
-def add_asset(*, program: Program, acting_user: User, **values: Any) -> Asset:
-    asset = Asset(org=program.org, program=program, **values)
+def add_asset(*, program: Program, acting_user: User, data: AssetInput) -> Asset:
+    ensure_editable(program)
+    asset = Asset(
+        org=program.org,
+        program=program,
+        kind=data.kind,
+        title=data.title,
+        url=data.url,
+        owner=data.owner,
+        expires_on=data.expires_on,
+        partner_visible=data.partner_visible,
+    )
+    if data.file is not None:
+        asset.file = data.file
+        asset.original_name = (data.file.name or "file")[:200]
+        asset.size = data.file.size or 0
+        asset.content_type = data.file.content_type or "application/octet-stream"
     asset.save()
-    _audit_child(program, acting_user, "program.asset_added", asset)
+    _audit(program, acting_user, Action.ASSET_ADDED, asset)
     return asset
 
 
@@ -395,6 +350,7 @@ def add_asset(*, program: Program, acting_user: User, **values: Any) -> Asset:
 def add_target(
     *, program: Program, acting_user: User, team: Team, metric: str, value: Decimal, period: str
 ) -> Target:
+    ensure_editable(program)
     target, created = Target.objects.update_or_create(
         org=program.org,
         program=program,
@@ -402,8 +358,8 @@ def add_target(
         metric=metric,
         defaults={"value": value, "period": period, "status": TargetStatus.PENDING},
     )
-    action = "program.target_added" if created else "program.target_changed"
-    _audit_child(program, acting_user, action, target, changes={"value": [None, str(value)]})
+    action = Action.TARGET_ADDED if created else Action.TARGET_CHANGED
+    _audit(program, acting_user, action, target, changes={"value": [None, str(value)]})
     return target
 
 
@@ -415,74 +371,99 @@ def can_respond_target(membership: Membership, target: Target) -> bool:
 def respond_target(
     *, target: Target, membership: Membership, status: str, comment: str = ""
 ) -> None:
+    ensure_editable(target.program)
     if not can_respond_target(membership, target):
-        raise ProgramError("Only a leader of this team can acknowledge or dispute its target.")
+        raise NotAllowed("Only a leader of this team can acknowledge or dispute its target.")
     before = target.status
     target.status = status
     target.leader_comment = comment
     target.responded_by = membership.user
     target.responded_at = timezone.now()
     target.save()
-    _audit_child(
+    acknowledged = status == TargetStatus.ACKNOWLEDGED
+    _audit(
         target.program,
         membership.user,
-        f"program.target_{status}",
+        Action.TARGET_ACKNOWLEDGED if acknowledged else Action.TARGET_DISPUTED,
         target,
         changes={"status": [before, status]},
         note=comment,
     )
     emit_event(
-        org=target.org, actor=membership.user, verb=f"target.{status}", program_id=target.program_id
+        org=target.org,
+        actor=membership.user,
+        verb=Verb.TARGET_ACKNOWLEDGED if acknowledged else Verb.TARGET_DISPUTED,
+        program_id=target.program_id,
     )
 
 
+# --- training and the knowledge check -----------------------------------------------------
+
+TRAINING_FIELDS = (
+    "title",
+    "starts_at",
+    "duration_minutes",
+    "join_url",
+    "content_url",
+    "content",
+    "required",
+)
+
+
 @transaction.atomic
-def add_training(*, program: Program, acting_user: User, **values: Any) -> TrainingItem:
-    item = TrainingItem.objects.create(org=program.org, program=program, **values)
-    _audit_child(program, acting_user, "program.training_added", item)
+def add_training(*, program: Program, acting_user: User, data: TrainingInput) -> TrainingItem:
+    ensure_editable(program)
+    item = TrainingItem.objects.create(
+        org=program.org,
+        program=program,
+        kind=data.kind,
+        **{name: getattr(data, name) for name in TRAINING_FIELDS},
+    )
+    _audit(program, acting_user, Action.TRAINING_ADDED, item)
     _invite_if_live(item, "REQUEST")
     return item
 
 
-TRAINING_FIELDS = ("title", "starts_at", "duration_minutes", "join_url", "content_url", "content")
-
-
 @transaction.atomic
-def update_training(*, item: TrainingItem, acting_user: User, **values: Any) -> None:
-    """Change a session; a live session's invite is updated (same UID, next SEQUENCE)."""
-    before = {f: getattr(item, f) for f in TRAINING_FIELDS + ("required",)}
-    for name, value in values.items():
-        if name != "kind":
-            setattr(item, name, value)
-    changes = diff(before, {f: getattr(item, f) for f in TRAINING_FIELDS + ("required",)})
+def update_training(*, item: TrainingItem, acting_user: User, data: TrainingInput) -> None:
+    """Change a session (not its kind); a live session's invite is updated (same UID, next
+    SEQUENCE)."""
+    ensure_editable(item.program)
+    before = {f: getattr(item, f) for f in TRAINING_FIELDS}
+    for name in TRAINING_FIELDS:
+        setattr(item, name, getattr(data, name))
+    changes = diff(before, {f: getattr(item, f) for f in TRAINING_FIELDS})
     if not changes:
         return
     item.ics_sequence += 1
     item.save()
-    _audit_child(item.program, acting_user, "program.training_changed", item, changes=changes)
+    _audit(item.program, acting_user, Action.TRAINING_CHANGED, item, changes=changes)
     _invite_if_live(item, "REQUEST")
 
 
 @transaction.atomic
 def remove_training(*, item: TrainingItem, acting_user: User) -> None:
+    ensure_editable(item.program)
     item.ics_sequence += 1
     item.save(update_fields=["ics_sequence"])
     _invite_if_live(item, "CANCEL")
-    _audit_child(item.program, acting_user, "program.training_removed", item)
+    _audit(item.program, acting_user, Action.TRAINING_REMOVED, item)
     item.delete()
 
 
 def _invite_if_live(item: TrainingItem, method: str) -> None:
+    """Invites (or their update or cancellation) go out from a task queued on commit; a
+    cancellation carries what the invite needs, since the row is gone by then."""
     if item.kind == TrainingKind.LIVE and item.program.status == ProgramStatus.LIVE:
-        from lockstep.programs.launch import send_invites  # launch builds on these services
-
-        send_invites(item, method=method)
+        snapshot = invite_snapshot(item)
+        transaction.on_commit(lambda: send_session_invites.enqueue(snapshot, method))
 
 
 @transaction.atomic
 def set_knowledge_check(
     *, program: Program, acting_user: User, title: str, pass_mark: int, attempts_allowed: int
 ) -> KnowledgeCheck:
+    ensure_editable(program)
     check, _ = KnowledgeCheck.objects.update_or_create(
         program=program,
         defaults={
@@ -492,67 +473,73 @@ def set_knowledge_check(
             "attempts_allowed": attempts_allowed,
         },
     )
-    _audit_child(program, acting_user, "program.check_saved", check)
+    _audit(program, acting_user, Action.CHECK_SAVED, check)
     return check
 
 
-# --- the rep brief ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BriefState:
-    acknowledged: bool
-    opened: bool
-
-
-def brief_state(program: Program, user: User) -> BriefState:
-    verbs = set(
-        program.events.filter(actor=user, verb__in=["brief.opened", "brief.acknowledged"])
-        .values_list("verb", flat=True)
-        .distinct()
-    )
-    return BriefState(acknowledged="brief.acknowledged" in verbs, opened="brief.opened" in verbs)
-
-
-def open_brief(*, program: Program, user: User) -> None:
-    emit_event(org=program.org, actor=user, verb="brief.opened", program_id=program.pk)
-
-
 @transaction.atomic
-def acknowledge_brief(*, program: Program, user: User) -> bool:
-    """Record "I've read it" once; returns False if it was already recorded."""
-    if brief_state(program, user).acknowledged:
-        return False
-    emit_event(org=program.org, actor=user, verb="brief.acknowledged", program_id=program.pk)
-    return True
-
-
-def record_asset_use(*, asset: Asset, user: User, verb: str) -> None:
-    emit_event(org=asset.org, actor=user, verb=verb, program_id=asset.program_id, obj=asset)
-
-
-@transaction.atomic
-def ask_question(*, program: Program, user: User, body: str) -> RepQuestion:
-    question = RepQuestion.objects.create(
-        org=program.org, program=program, asked_by=user, body=body
+def add_check_question(
+    *, check: KnowledgeCheck, acting_user: User, data: CheckQuestionInput
+) -> CheckQuestion:
+    ensure_editable(check.program)
+    question = CheckQuestion.objects.create(
+        org=check.org,
+        knowledge_check=check,
+        text=data.text,
+        kind=data.kind,
+        explanation=data.explanation,
+        position=check.questions.count(),
     )
-    emit_event(
-        org=program.org, actor=user, verb="question.asked", program_id=program.pk, obj=question
+    CheckChoice.objects.bulk_create(
+        CheckChoice(question=question, text=t, correct=c, position=i)
+        for i, (t, c) in enumerate(data.choices)
     )
+    _audit(check.program, acting_user, Action.CHECK_QUESTION_ADDED, question)
     return question
 
 
-def rep_target_share(program: Program, membership: Membership) -> list[dict[str, Any]]:
-    """The targets covering the rep's team, and the rep's equal share of each."""
-    if membership.team_id is None:
-        return []
-    team_ids = {membership.team_id} | _ancestor_ids(program.org, {membership.team_id})
-    shares = []
-    for target in program.targets.filter(team_id__in=team_ids).select_related("team"):
-        covered = with_descendants(program.org, [target.team_id])
-        reps = Membership.objects.for_org(program.org).filter(
-            Q(role=Role.REP) | Q(role=Role.PARTNER_REP), team_id__in=covered
-        )
-        count = reps.count() or 1
-        shares.append({"target": target, "reps": count, "share": target.value / count})
-    return shares
+@transaction.atomic
+def delete_check_question(*, question: CheckQuestion, acting_user: User) -> None:
+    program = question.knowledge_check.program
+    ensure_editable(program)
+    _audit(program, acting_user, Action.CHECK_QUESTION_REMOVED, question)
+    question.delete()
+
+
+# --- the pulse schedule -------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_pulse_anonymous(*, program: Program, acting_user: User, anonymous: bool) -> None:
+    """The feedback app decides whether the switch may move (answers exist); this writes it."""
+    ensure_editable(program)
+    if program.pulse_anonymous == anonymous:
+        return
+    before = program.pulse_anonymous
+    program.pulse_anonymous = anonymous
+    program.save(update_fields=["pulse_anonymous", "updated_at"])
+    _audit(
+        program,
+        acting_user,
+        Action.PULSE_SETTINGS_CHANGED,
+        program,
+        changes={"pulse_anonymous": [before, anonymous]},
+    )
+
+
+@transaction.atomic
+def add_pulse_round(*, program: Program, acting_user: User, day_offset: int) -> PulseRound:
+    ensure_editable(program)
+    pulse_round, created = PulseRound.objects.get_or_create(
+        org=program.org, program=program, day_offset=day_offset
+    )
+    if created:
+        _audit(program, acting_user, Action.PULSE_ROUND_ADDED, pulse_round)
+    return pulse_round
+
+
+# --- kit use ------------------------------------------------------------------------------
+
+
+def record_asset_use(*, asset: Asset, user: User, verb: Verb) -> None:
+    emit_event(org=asset.org, actor=user, verb=verb, program_id=asset.program_id, obj=asset)

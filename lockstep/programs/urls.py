@@ -23,12 +23,15 @@ urlpatterns = [
     path(P + "training/", views.training_add, name="training_add"),
     path(P + "training/<int:item_id>/edit/", views.training_edit, name="training_edit"),
     path(P + "check/", views.check_save, name="check"),
+    path(P + "check/questions/", views.check_questions, name="check_questions"),
+    path(
+        P + "check/questions/<int:question_id>/delete/",
+        views.check_question_delete,
+        name="check_question_delete",
+    ),
     path(P + "champions/", views.champion_add, name="champion_add"),
     path(P + "endorse/", views.endorse, name="endorse"),
     path(P + "feedback/", views.feedback_add, name="feedback_add"),
     path(P + "feedback/<int:item_id>/respond/", views.feedback_respond, name="feedback_respond"),
     path(P + "<str:kind>/<int:item_id>/delete/", views.child_delete, name="child_delete"),
-    path(P + "brief/", views.brief, name="brief"),
-    path(P + "brief/ack/", views.brief_acknowledge, name="brief_ack"),
-    path(P + "brief/ask/", views.brief_ask, name="brief_ask"),
 ]

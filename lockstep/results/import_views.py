@@ -9,15 +9,17 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from lockstep.core.errors import DomainError
 from lockstep.core.imports import FileError
 from lockstep.core.models import ImportJob
 from lockstep.core.permissions import Perm
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.results import jobs
+from lockstep.results.access import access_import_job
 from lockstep.results.imports import (
     LEAD_FIELDS,
     LEAD_PRESETS,
@@ -29,14 +31,7 @@ FIELDS = {"leads": LEAD_FIELDS, "opportunities": OPPORTUNITY_FIELDS}
 PRESETS = {"leads": LEAD_PRESETS, "opportunities": OPPORTUNITY_PRESETS}
 
 
-def access_job(request: OrgRequest, job_id: int) -> ImportJob:
-    job = ImportJob.objects.for_org(request.org).filter(pk=job_id).first()
-    if job is None:
-        raise Http404("No such import")
-    return job
-
-
-@org_view(Perm.MANAGE_PROGRAMS)
+@org_view(Perm.IMPORT_DATA)
 def new_import(request: OrgRequest) -> HttpResponse:
     errors = []
     if request.method == "POST":
@@ -54,10 +49,9 @@ def new_import(request: OrgRequest) -> HttpResponse:
         elif PurePath(str(upload.name)).suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx"):
             errors.append("Import a .csv, .tsv, .txt or .xlsx file.")
         if not errors and upload is not None:
-            job = ImportJob.objects.create(
-                org=request.org, created_by=request.user, kind=kind, preset=preset,
-                file=upload, original_name=PurePath(str(upload.name)).name[:200],
-                size=upload.size or 0, partial=request.POST.get("partial") == "on",
+            job = jobs.create_job(
+                org=request.org, acting_user=request.user, kind=kind, preset=preset,
+                upload=upload, partial=request.POST.get("partial") == "on",
                 dry_run=request.POST.get("dry_run") == "on",
             )  # fmt: skip
             return redirect("results:import_map", org_slug=request.org.slug, job_id=job.pk)
@@ -66,16 +60,16 @@ def new_import(request: OrgRequest) -> HttpResponse:
     return render(request, "results/import_new.html", context, status=400 if errors else 200)
 
 
-@org_view(Perm.MANAGE_PROGRAMS)
+@org_view(Perm.IMPORT_DATA)
 def map_columns(request: OrgRequest, job_id: int) -> HttpResponse:
-    job = access_job(request, job_id)
+    job = access_import_job(request.membership, job_id)
     if job.status != ImportJob.Status.MAPPING:
         return redirect("results:import_job", org_slug=request.org.slug, job_id=job.pk)
     try:
         header = jobs.header_of(job)
     except FileError as exc:
         messages.error(request, str(exc))
-        job.delete()
+        jobs.discard(job)
         return redirect("results:import_new", org_slug=request.org.slug)
     fields = FIELDS[job.kind]
     preset = {"".join(k.lower().split()): v for k, v in PRESETS[job.kind][job.preset].items()}
@@ -85,7 +79,7 @@ def map_columns(request: OrgRequest, job_id: int) -> HttpResponse:
         for index, label in enumerate(header):
             field = request.POST.get(f"col{index}", "")
             if field and field not in fields:
-                raise Http404("No such field")
+                raise DomainError(f"“{field[:40]}” is not a field of a {job.kind} import.")
             mapping[label] = field or "__ignore__"
         chosen = [f for f in mapping.values() if f != "__ignore__"]
         if "external_id" not in chosen:
@@ -93,9 +87,7 @@ def map_columns(request: OrgRequest, job_id: int) -> HttpResponse:
         elif len(chosen) != len(set(chosen)):
             messages.error(request, "Two columns are mapped to the same field.")
         else:
-            job.mapping = mapping
-            job.save(update_fields=["mapping"])
-            jobs.queue(job)
+            jobs.queue(job, mapping=mapping, acting_user=request.user)
             return redirect("results:import_job", org_slug=request.org.slug, job_id=job.pk)
     context = {
         "job": job,
@@ -105,20 +97,20 @@ def map_columns(request: OrgRequest, job_id: int) -> HttpResponse:
     return render(request, "results/import_map.html", context)
 
 
-@org_view(Perm.MANAGE_PROGRAMS)
+@org_view(Perm.IMPORT_DATA)
 @require_GET
 def job_status(request: OrgRequest, job_id: int) -> HttpResponse:
-    job = access_job(request, job_id)
+    job = access_import_job(request.membership, job_id)
     context = {"job": job, "errors": job.report.get("errors", [])[:200]}
     if request.headers.get("HX-Request") == "true":
         return render(request, "results/import_job.html#job-status", context)
     return render(request, "results/import_job.html", context)
 
 
-@org_view(Perm.MANAGE_PROGRAMS)
+@org_view(Perm.IMPORT_DATA)
 @require_GET
 def error_report(request: OrgRequest, job_id: int) -> HttpResponse:
-    job = access_job(request, job_id)
+    job = access_import_job(request.membership, job_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["row", "column", "message"])

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import IO, Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from lockstep.accounts.models import User
+from lockstep.core.events import Action
 from lockstep.core.imports import ImportSpec, open_table, run_import
 from lockstep.core.models import ImportJob
+from lockstep.core.services import record_audit
+from lockstep.orgs.models import Organization
 from lockstep.results.imports import LeadsSpec, OpportunitiesSpec
 
 SPECS = {"leads": LeadsSpec, "opportunities": OpportunitiesSpec}
@@ -49,10 +55,51 @@ def header_of(job: ImportJob) -> list[str]:
 
 
 @transaction.atomic
-def queue(job: ImportJob) -> None:
+def create_job(
+    *,
+    org: Organization,
+    acting_user: User,
+    kind: str,
+    preset: str,
+    upload: UploadedFile[bytes],
+    partial: bool,
+    dry_run: bool,
+) -> ImportJob:
+    """Store an uploaded file; it waits for its column mapping."""
+    return ImportJob.objects.create(
+        org=org,
+        created_by=acting_user,
+        kind=kind,
+        preset=preset,
+        file=upload,
+        original_name=PurePath(str(upload.name)).name[:200],
+        size=upload.size or 0,
+        partial=partial,
+        dry_run=dry_run,
+    )
+
+
+@transaction.atomic
+def discard(job: ImportJob) -> None:
+    """A file that cannot be read: remove it and its row."""
+    job.file.delete(save=False)
+    job.delete()
+
+
+@transaction.atomic
+def queue(job: ImportJob, *, mapping: dict[str, str], acting_user: User) -> None:
+    job.mapping = mapping
     job.status = ImportJob.Status.QUEUED
-    job.save(update_fields=["status"])
-    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    job.save(update_fields=["mapping", "status"])
+    record_audit(
+        org=job.org,
+        acting_user=acting_user,
+        action=Action.IMPORT_STARTED,
+        obj=job,
+        changes={"file": [None, job.original_name], "kind": [None, job.kind]},
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: run_import_job.enqueue(job_id))
 
 
 @task()
@@ -73,6 +120,7 @@ def run_import_job(job_id: int) -> str:
             report = run_import(
                 job_spec(job), stream, acting_user=job.created_by,  # type: ignore[arg-type]
                 dry_run=job.dry_run, partial=job.partial, progress=progress,
+                source="browser", file_name=job.original_name,
             )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 — the job records the failure for the user
         job.status, job.report = ImportJob.Status.FAILED, {"failure": str(exc)[:500]}

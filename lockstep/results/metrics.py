@@ -10,8 +10,9 @@ from typing import Any
 from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from lockstep.orgs.models import Membership, Role
-from lockstep.orgs.services import with_descendants
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import with_descendants
 from lockstep.programs.models import Program, Target, TargetMetric, TargetPeriod
 from lockstep.results.models import Lead, LeadStatus, LeadTouch, Opportunity, Outcome
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from lockstep.orgs.models import Organization, TenantQuerySet
+from lockstep.core.querysets import TenantQuerySet
+from lockstep.orgs.models import Organization
 from lockstep.programs.models import Program
 
 DEFAULT_REJECTION_REASONS = [

@@ -8,12 +8,17 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from lockstep.accounts.models import User
-from lockstep.core.notify import notify
+from lockstep.core.errors import Conflict, DomainError, NotAllowed
+from lockstep.core.events import Action, Verb
+from lockstep.core.permissions import Role
 from lockstep.core.services import emit_event, record_audit
-from lockstep.orgs.models import Membership, Organization, Role
-from lockstep.orgs.services import leader_team_ids
+from lockstep.orgs.models import Membership, Organization
+from lockstep.orgs.notify import notify
+from lockstep.orgs.selectors import leader_team_ids, my_reps
+from lockstep.programs.models import Program
 from lockstep.results.business_hours import Calendar
 from lockstep.results.models import (
     DEFAULT_REJECTION_REASONS,
@@ -26,7 +31,7 @@ from lockstep.results.models import (
 DEFAULT_SLA_HOURS = 4
 
 
-class LeadError(Exception):
+class LeadError(DomainError):
     pass
 
 
@@ -66,11 +71,13 @@ def refresh_sla(lead: Lead, calendar: Calendar | None = None) -> None:
 
 
 def can_work(membership: Membership, lead: Lead) -> bool:
+    """A rep works their own leads; a sales leader the leads of their teams' reps."""
+    if lead.org_id != membership.org_id:
+        return False
     if lead.rep_id == membership.user_id:
         return True
     if membership.role == Role.SALES_LEADER and lead.rep_id:
-        rep = Membership.objects.filter(org=lead.org, user_id=lead.rep_id).first()
-        return rep is not None and rep.team_id in leader_team_ids(membership)
+        return my_reps(membership).filter(user_id=lead.rep_id).exists()
     return False
 
 
@@ -84,7 +91,7 @@ def log_touch(*, lead: Lead, user: User, kind: str, note: str = "") -> LeadTouch
         lead.status = LeadStatus.WORKING
     lead.save()
     emit_event(
-        org=lead.org, actor=user, verb="lead.touched", program_id=lead.program_id, obj=lead,
+        org=lead.org, actor=user, verb=Verb.LEAD_TOUCHED, program_id=lead.program_id, obj=lead,
         payload={"kind": kind},
     )  # fmt: skip
     return touch
@@ -94,7 +101,9 @@ def log_touch(*, lead: Lead, user: User, kind: str, note: str = "") -> LeadTouch
 def accept_lead(*, lead: Lead, user: User) -> None:
     lead.status = LeadStatus.ACCEPTED
     lead.save(update_fields=["status"])
-    emit_event(org=lead.org, actor=user, verb="lead.accepted", program_id=lead.program_id, obj=lead)
+    emit_event(
+        org=lead.org, actor=user, verb=Verb.LEAD_ACCEPTED, program_id=lead.program_id, obj=lead
+    )
 
 
 @transaction.atomic
@@ -109,7 +118,7 @@ def reject_leads(
         lead.rejection_comment = comment
         lead.save(update_fields=["status", "rejection_reason", "rejection_comment"])
         emit_event(
-            org=lead.org, actor=user, verb="lead.rejected", program_id=lead.program_id, obj=lead,
+            org=lead.org, actor=user, verb=Verb.LEAD_REJECTED, program_id=lead.program_id, obj=lead,
             payload={"reason": reason.code},
         )  # fmt: skip
         count += 1
@@ -120,12 +129,12 @@ def reject_leads(
 def reassign(*, lead: Lead, leader: Membership, to: Membership) -> None:
     teams = leader_team_ids(leader)
     if to.team_id not in teams or not can_work(leader, lead):
-        raise LeadError("You can move leads only between reps of the teams you lead.")
+        raise NotAllowed("You can move leads only between reps of the teams you lead.")
     before = lead.rep
     lead.rep = to.user
     lead.save(update_fields=["rep"])
     record_audit(
-        org=lead.org, acting_user=leader.user, action="lead.reassigned", obj=lead,
+        org=lead.org, acting_user=leader.user, action=Action.LEAD_REASSIGNED, obj=lead,
         changes={"rep": [str(before) if before else None, str(to.user)]},
     )  # fmt: skip
 
@@ -178,3 +187,61 @@ def _escalate_to_leaders(lead: Lead, url: str) -> int:
             )  # fmt: skip
             sent += note is not None
     return sent
+
+
+# --- marketing's side: unmatched leads, rejection reasons --------------------------------
+
+
+@transaction.atomic
+def assign_to_program(
+    *, org: Organization, acting_user: User, lead_ids: list[int], program: Program
+) -> int:
+    """Give unmatched leads (no program yet) to a program; their SLA clocks follow the
+    program's SLA hours."""
+    leads = list(
+        Lead.objects.for_org(org).select_for_update().filter(pk__in=lead_ids, program__isnull=True)
+    )
+    calendar = Calendar.for_org(org)
+    for lead in leads:
+        lead.program = program
+        lead.sla_due_at, lead.first_touch_seconds = sla_fields(
+            calendar, lead.created_at, lead.first_touch_at, program.sla_hours
+        )
+    Lead.objects.bulk_update(leads, ["program", "sla_due_at", "first_touch_seconds"])
+    if leads:
+        record_audit(
+            org=org,
+            acting_user=acting_user,
+            action=Action.LEADS_ASSIGNED_TO_PROGRAM,
+            obj=program,
+            changes={"leads": [None, len(leads)]},
+        )
+    return len(leads)
+
+
+@transaction.atomic
+def add_rejection_reason(*, org: Organization, acting_user: User, label: str) -> RejectionReason:
+    ensure_rejection_reasons(org)
+    code = slugify(label)[:40].replace("-", "_")
+    reasons = RejectionReason.objects.for_org(org)
+    if reasons.filter(code=code).exists():
+        raise Conflict(f"There is already a reason “{label}”.")
+    reason = RejectionReason.objects.create(
+        org=org, code=code, label=label, position=reasons.count()
+    )
+    record_audit(org=org, acting_user=acting_user, action=Action.REJECTION_REASON_ADDED, obj=reason)
+    return reason
+
+
+@transaction.atomic
+def toggle_rejection_reason(*, reason: RejectionReason, acting_user: User) -> None:
+    """Retire a reason (it stays on past leads) or restore it."""
+    reason.active = not reason.active
+    reason.save(update_fields=["active"])
+    record_audit(
+        org=reason.org,
+        acting_user=acting_user,
+        action=Action.REJECTION_REASON_TOGGLED,
+        obj=reason,
+        changes={"active": [not reason.active, reason.active]},
+    )

@@ -1,0 +1,1 @@
+"""The demo data set, loaded by `lockstep demo`: see `loader.py` for the steps."""

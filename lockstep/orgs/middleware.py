@@ -1,0 +1,56 @@
+"""Sets request.org and request.membership from the /o/<org-slug>/ URL prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from lockstep.orgs.models import Membership
+
+
+def resolve_membership(user: Any, org_slug: str) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.select_related("org", "team", "user")
+        .filter(org__slug=org_slug, user=user, user__is_active=True)
+        .first()
+    )
+
+
+class TenancyMiddleware:
+    """Sets request.org and request.membership from the /o/<org-slug>/ URL prefix.
+
+    A non-member gets no membership, and `org_view` answers 404: the organization's
+    existence is never revealed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        org_slug = view_kwargs.get("org_slug")
+        if org_slug is None:
+            return
+        membership = resolve_membership(request.user, org_slug)
+        if membership is None:
+            return
+        request.membership = membership  # type: ignore[attr-defined]
+        request.org = membership.org  # type: ignore[attr-defined]
+        now = timezone.now()
+        seen = membership.last_seen_at
+        if seen is None or (now - seen).total_seconds() > 300:
+            type(membership).objects.filter(pk=membership.pk).update(last_seen_at=now)
+            membership.last_seen_at = now
+            request.session["last_org"] = org_slug

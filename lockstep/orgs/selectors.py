@@ -1,0 +1,101 @@
+"""Reading the organization: the team tree, who leads what, the reps of some teams.
+
+Read-only helpers every floor above uses, so "the reps of my teams" is written once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from lockstep.core.permissions import SELLING_ROLES, Role
+from lockstep.orgs.models import Membership, Organization, Team
+
+
+def team_children_map(org: Organization) -> dict[int | None, list[int]]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for team_id, parent_id in Team.objects.for_org(org).values_list("id", "parent_id"):
+        children[parent_id].append(team_id)
+    return children
+
+
+def with_descendants(org: Organization, team_ids: Iterable[int]) -> set[int]:
+    """The given teams and every team below them (one query, whatever the depth)."""
+    children = team_children_map(org)
+    seen: set[int] = set()
+    stack = list(team_ids)
+    while stack:
+        team_id = stack.pop()
+        if team_id in seen:
+            continue
+        seen.add(team_id)
+        stack.extend(children.get(team_id, []))
+    return seen
+
+
+def ancestor_ids(org: Organization, team_ids: Iterable[int | None]) -> set[int]:
+    """Every team above the given ones (their region, its parent…), not the teams themselves."""
+    parents = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
+    found: set[int] = set()
+    for team_id in team_ids:
+        parent = parents.get(team_id) if team_id else None
+        while parent is not None and parent not in found:
+            found.add(parent)
+            parent = parents.get(parent)
+    return found
+
+
+def leader_team_ids(membership: Membership) -> set[int]:
+    """The teams a sales leader leads, with their sub-teams (empty for other roles)."""
+    if membership.role != Role.SALES_LEADER:
+        return set()
+    led = list(membership.led_teams.values_list("id", flat=True))
+    return with_descendants(membership.org, led)
+
+
+def reps_in_teams(org: Organization, team_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The reps and partner reps who sell in these teams."""
+    return Membership.objects.for_org(org).filter(
+        role__in=list(SELLING_ROLES), team_id__in=list(team_ids)
+    )
+
+
+def my_reps(membership: Membership) -> QuerySet[Membership]:
+    """The reps of the teams a sales leader leads (sub-teams included)."""
+    return reps_in_teams(membership.org, leader_team_ids(membership))
+
+
+def owner_count(org: Organization) -> int:
+    return Membership.objects.for_org(org).filter(role=Role.OWNER).count()
+
+
+def team_rows(org: Organization, only: set[int] | None = None) -> list[dict[str, Any]]:
+    """Teams as a flat, depth-annotated list in tree order, with headcounts (reps of the
+    team itself, and in total with its sub-teams)."""
+    teams = list(
+        Team.objects.for_org(org)
+        .annotate(reps=Count("members", filter=Q(members__role__in=list(SELLING_ROLES))))
+        .prefetch_related("leaders__user")
+        .order_by("name")
+    )
+    by_parent: dict[int | None, list[Team]] = defaultdict(list)
+    for team in teams:
+        by_parent[team.parent_id].append(team)
+    rows: list[dict[str, Any]] = []
+
+    def walk(parent_id: int | None, depth: int) -> int:
+        total = 0
+        for team in by_parent.get(parent_id, []):
+            own: int = team.reps  # type: ignore[attr-defined]
+            row: dict[str, Any] = {"team": team, "depth": depth, "reps": own}
+            rows.append(row)
+            row["total"] = own + walk(team.pk, depth + 1)
+            total += row["total"]
+        return total
+
+    walk(None, 0)
+    if only is not None:
+        rows = [row for row in rows if row["team"].pk in only]
+    return rows

@@ -1,0 +1,147 @@
+"""Reading programs: who is in a program's audience, which programs a member sees, the
+readiness facts. Read-only; services and the floors above call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from lockstep.core.permissions import Role
+from lockstep.orgs.models import AssetKind, Membership, Team
+from lockstep.orgs.selectors import (
+    ancestor_ids,
+    leader_team_ids,
+    reps_in_teams,
+    team_children_map,
+    with_descendants,
+)
+from lockstep.programs import readiness as rd
+from lockstep.programs.models import CheckQuestion, Program, ProgramStatus, PulseRound
+
+
+def audience_team_ids(program: Program) -> set[int]:
+    """The chosen audience teams and every team below them."""
+    chosen = list(program.audience.values_list("id", flat=True))
+    return with_descendants(program.org, chosen)
+
+
+def selling_team_ids(program: Program) -> set[int]:
+    """Audience teams with no sub-team: where reps sell and targets land."""
+    children = team_children_map(program.org)
+    return {t for t in audience_team_ids(program) if not children.get(t)}
+
+
+def audience_reps(program: Program) -> QuerySet[Membership]:
+    return reps_in_teams(program.org, audience_team_ids(program))
+
+
+def in_audience(membership: Membership, program: Program) -> bool:
+    if membership.is_rep:
+        return membership.team_id in audience_team_ids(program)
+    if membership.role == Role.SALES_LEADER:
+        return bool(leader_team_ids(membership) & audience_team_ids(program))
+    return False
+
+
+def visible_programs(membership: Membership) -> QuerySet[Program]:
+    """The programs a member may open, by role (marketers, owners, viewers: all)."""
+    programs = Program.objects.for_org(membership.org)
+    if membership.role == Role.SALES_LEADER:
+        ids = leader_team_ids(membership)
+        ancestors = ancestor_ids(membership.org, ids)
+        return (
+            programs.exclude(status=ProgramStatus.DRAFT)
+            .filter(audience__in=ids | ancestors)
+            .distinct()
+        )
+    if membership.is_rep:
+        team_ids = {membership.team_id} | ancestor_ids(membership.org, {membership.team_id})
+        return programs.filter(
+            status__in=[ProgramStatus.PREVIEW, ProgramStatus.LIVE, ProgramStatus.CLOSED],
+            audience__in=team_ids,
+        ).distinct()
+    return programs
+
+
+def has_real_check(program: Program) -> bool:
+    """A knowledge check counts only when it has questions (an empty one is no check)."""
+    return CheckQuestion.objects.filter(knowledge_check__program=program).exists()
+
+
+def collect_facts(program: Program) -> rd.ProgramFacts:
+    org = program.org
+    teams = {
+        t.id: rd.TeamFact(t.id, t.name, t.parent_id, t.channel) for t in Team.objects.for_org(org)
+    }
+    kinds = dict(AssetKind.choices)
+    activities = [
+        rd.ActivityFact(a.get_kind_display(), a.date, frozenset(t.pk for t in a.teams.all()))
+        for a in program.activities.prefetch_related("teams")
+    ]
+    return rd.ProgramFacts(
+        today=timezone.localdate(),
+        launch_date=program.launch_date,
+        teams=teams,
+        audience_ids=frozenset(program.audience.values_list("id", flat=True)),
+        activities=activities,
+        endorsement_count=program.endorsements.count(),
+        champion_team_ids=frozenset(program.champions.values_list("team_id", flat=True)),
+        open_feedback_count=program.feedback.filter(addressed_at__isnull=True).count(),
+        wiifm=program.wiifm,
+        incentive_kind=program.incentive_kind,
+        incentive_amount=program.incentive_amount,
+        incentive_currency=program.incentive_currency,
+        proof_points=program.proof_points,
+        assets=[
+            rd.AssetFact(a.kind, kinds[a.kind], a.title, a.expires_on, a.partner_visible)
+            for a in program.assets.all()
+        ],
+        required_asset_kinds=[(k, kinds.get(k, k)) for k in org.required_asset_kinds],
+        targets=[rd.TargetFact(t.team_id, t.status) for t in program.targets.all()],
+        training=[
+            rd.TrainingFact(t.title, t.kind, t.duration_minutes, t.required, t.starts_at)
+            for t in program.training.all()
+        ],
+        has_knowledge_check=has_real_check(program),
+        max_training_minutes=org.max_training_minutes,
+    )
+
+
+def program_readiness(program: Program) -> rd.Readiness:
+    return rd.score(collect_facts(program))
+
+
+def rep_target_share(program: Program, membership: Membership) -> list[dict[str, Any]]:
+    """The targets covering the rep's team, and the rep's equal share of each."""
+    if membership.team_id is None:
+        return []
+    team_ids = {membership.team_id} | ancestor_ids(program.org, {membership.team_id})
+    shares = []
+    for target in program.targets.filter(team_id__in=team_ids).select_related("team"):
+        covered = with_descendants(program.org, [target.team_id])
+        count = reps_in_teams(program.org, covered).count() or 1
+        share: Decimal = target.value / count
+        shares.append({"target": target, "reps": count, "share": share})
+    return shares
+
+
+def round_opens_on(pulse_round: PulseRound, program: Program) -> dt.date | None:
+    if program.launched_at is None:
+        return None
+    launched = timezone.localtime(program.launched_at, program.org.tzinfo).date()
+    return launched + dt.timedelta(days=pulse_round.day_offset)
+
+
+def current_round(program: Program, today: dt.date | None = None) -> PulseRound | None:
+    """The latest pulse round that has opened: reps answer it (and may change their answer)."""
+    today = today or timezone.localdate(timezone=program.org.tzinfo)
+    opened = [
+        r
+        for r in program.pulse_rounds.all()
+        if (opens := round_opens_on(r, program)) is not None and opens <= today
+    ]
+    return opened[-1] if opened else None

@@ -1,0 +1,149 @@
+"""Shared scenarios for the tests: a program with a complete plan, a live program with a
+check, a lead. Tests import these (and factories), never helpers from other test modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from lockstep.accounts.models import User
+from lockstep.programs import services
+from lockstep.programs.inputs import (
+    ActivityInput,
+    AssetInput,
+    CheckQuestionInput,
+    ProgramInput,
+    TrainingInput,
+    WiifmInput,
+)
+from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus, TrainingItem
+from lockstep.results import services as results
+from lockstep.results.models import Lead
+from tests.conftest import World
+
+TODAY = timezone.localdate()
+MONDAY_9 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+SECRET_EXPLANATION = "Because the pilot customers expanded by a third"
+
+
+def make_program(world: World, status: str = ProgramStatus.DRAFT, **kw: Any) -> Program:
+    data = ProgramInput(
+        audience=tuple(kw.pop("audience", [world.region])),
+        name=kw.pop("name", "Atlas launch"),
+        kind="product_launch",
+        owner=world.marketer,
+        launch_date=TODAY + dt.timedelta(days=10),
+        end_date=TODAY + dt.timedelta(days=90),
+        summary="**Atlas** is new.",
+        campaign_codes=tuple(kw.pop("campaign_codes", [])),
+    )
+    program = services.create_program(org=world.org, acting_user=world.marketer, data=data)
+    Program.objects.filter(pk=program.pk).update(status=status)
+    program.refresh_from_db()
+    return program
+
+
+def complete_plan(world: World, program: Program) -> None:
+    """Answer all six questions fully (the audience is the EMEA region)."""
+    m = world.marketer
+    services.add_activity(
+        program=program,
+        acting_user=m,
+        data=ActivityInput(kind="kickoff", date=TODAY, teams=(world.region,), owner=m),
+    )
+    leader = world.membership(world.leader)
+    services.endorse(program=program, membership=leader)
+    for member in (world.membership(world.rep), world.membership(world.partner)):
+        services.add_champion(program=program, acting_user=m, member=member)
+    wiifm = WiifmInput(wiifm="Double commission", incentive_kind="none", proof_points="Pilots +30%")
+    services.save_wiifm(program=program, acting_user=m, data=wiifm)
+    for kind in world.org.required_asset_kinds:
+        asset = AssetInput(
+            kind=kind, title=kind, url="https://kit.example/" + kind, partner_visible=True
+        )
+        services.add_asset(program=program, acting_user=m, data=asset)
+    for team in (world.team, world.partner_team):
+        target = services.add_target(
+            program=program,
+            acting_user=m,
+            team=team,
+            metric="meetings",
+            value=Decimal(10),
+            period="program",
+        )
+        services.respond_target(target=target, membership=leader, status="acknowledged")
+    module = TrainingInput(
+        kind="self_paced",
+        title="Module",
+        duration_minutes=30,
+        content_url="https://learn.example",
+        required=True,
+    )
+    services.add_training(program=program, acting_user=m, data=module)
+    check = services.set_knowledge_check(
+        program=program, acting_user=m, title="Check", pass_mark=80, attempts_allowed=3
+    )
+    question = CheckQuestionInput(
+        text="Who buys?", kind="single", choices=(("Analytics heads", True), ("Nobody", False))
+    )
+    services.add_check_question(check=check, acting_user=m, data=question)
+
+
+def live_program(world: World) -> tuple[Program, TrainingItem, TrainingItem, KnowledgeCheck]:
+    """A live program with a self-paced module, a live session and a two-question check."""
+    program = make_program(world, status=ProgramStatus.LIVE)
+    module = services.add_training(
+        program=program,
+        acting_user=world.marketer,
+        data=TrainingInput(
+            kind="self_paced",
+            title="Module",
+            duration_minutes=20,
+            content_url="https://learn.example",
+            required=True,
+        ),
+    )
+    session = services.add_training(
+        program=program,
+        acting_user=world.marketer,
+        data=TrainingInput(
+            kind="live",
+            title="Walkthrough",
+            duration_minutes=30,
+            join_url="https://meet.example",
+            required=True,
+            starts_at=dt.datetime(2027, 1, 10, 10, 0, tzinfo=dt.UTC),
+        ),
+    )
+    check = services.set_knowledge_check(
+        program=program, acting_user=world.marketer, title="Ready?", pass_mark=100,
+        attempts_allowed=2,
+    )  # fmt: skip
+    for text, kind, why, choices in (
+        ("Which customers expanded?", "single", SECRET_EXPLANATION,
+         (("Pilots", True), ("Nobody", False), ("All", False))),
+        ("Pick the two proof points", "multiple", "",
+         (("+34% expansion", True), ("18 days faster", True), ("Free lunch", False))),
+    ):  # fmt: skip
+        question = CheckQuestionInput(text=text, kind=kind, explanation=why, choices=choices)
+        services.add_check_question(check=check, acting_user=world.marketer, data=question)
+    return program, module, session, check
+
+
+def lead(
+    world: World, program: Program | None, rep: User, ext: str, created: dt.datetime = MONDAY_9
+) -> Lead:
+    obj = Lead(
+        org=world.org,
+        external_id=ext,
+        program=program,
+        rep=rep,
+        company=f"Co {ext}",
+        created_at=created,
+    )
+    results.refresh_sla(obj)
+    obj.save()
+    return obj
