@@ -10,6 +10,9 @@ from typing import Any
 from django.utils import timezone
 
 from lockstep.accounts.models import User
+from lockstep.core.permissions import Role
+from lockstep.orgs import services as orgs
+from lockstep.orgs.models import Invitation
 from lockstep.programs import services
 from lockstep.programs.inputs import (
     ActivityInput,
@@ -147,3 +150,15 @@ def lead(
     results.refresh_sla(obj)
     obj.save()
     return obj
+
+
+def make_invitation(world: World, email: str = "newbie@acme.example", role: str = Role.REP) -> str:
+    """Invite someone and return a token the test knows (the real one is only e-mailed)."""
+    orgs.invite_member(
+        org=world.org, acting_user=world.owner, email=email, role=role, team=world.team
+    )
+    # the token only exists in the e-mail; read it back from the rendered template context
+    invitation = Invitation.objects.get(email=email)
+    token = "tok-" + invitation.token_hash[:8]
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=orgs.hash_token(token))
+    return token

@@ -17,6 +17,7 @@ from lockstep.orgs.models import Invitation, Membership
 from lockstep.orgs.services import InvitationUsed
 from tests.conftest import World
 from tests.factories import PASSWORD
+from tests.scenarios import make_invitation
 
 
 def login(client: Client, email: str, password: str) -> str:
@@ -102,17 +103,6 @@ def test_password_reset_for_unknown_email_says_the_same(world: World) -> None:
     )
     assert "Check your e-mail" in response.content.decode()
     assert not mail.outbox
-
-
-def make_invitation(world: World, email: str = "newbie@acme.example", role: str = Role.REP) -> str:
-    services.invite_member(
-        org=world.org, acting_user=world.owner, email=email, role=role, team=world.team
-    )
-    # the token only exists in the e-mail; read it back from the rendered template context
-    invitation = Invitation.objects.get(email=email)
-    token = "tok-" + invitation.token_hash[:8]
-    Invitation.objects.filter(pk=invitation.pk).update(token_hash=services.hash_token(token))
-    return token
 
 
 def test_accept_invitation_creates_account_and_membership(world: World) -> None:

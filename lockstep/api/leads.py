@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from lockstep.core.imports import RowError
+from lockstep.core.imports import ImportReport, RowError, record_import
 from lockstep.core.permissions import Perm, can
 from lockstep.orgs.models import Membership
 from lockstep.results.imports import LeadRow, LeadsSpec
@@ -83,6 +83,9 @@ def post_leads(request: HttpRequest, payload: LeadIn | list[LeadIn]) -> Any:
                 ],
             },
         )
+    report = ImportReport(kind=spec.kind, rows=len(items))
     with transaction.atomic():
-        outcomes = list(spec.apply(valid, acting_user=membership.user))
-    return {k: outcomes.count(k) for k in ("created", "updated", "unchanged")}
+        report.counts.update(spec.apply(valid, acting_user=membership.user))
+        report.written = True
+        record_import(membership.org, membership.user, report, source="api")
+    return {k: report.counts[k] for k in ("created", "updated", "unchanged")}

@@ -317,20 +317,32 @@ def run_import(
         report.errors.append(RowError(report.rows + 2, "", f"the file cannot be read here: {exc}"))
     org: Organization | None = getattr(spec, "org", None)
     if report.written and org is not None:
-        record_audit(
-            org=org,
-            acting_user=acting_user,
-            action=Action.IMPORT_FINISHED,
-            note=report.summary(),
-            changes={
-                "kind": [None, spec.kind],
-                "source": [None, source],
-                "file": [None, file_name],
-                **{k: [None, report.counts[k]] for k in ("created", "updated", "unchanged")},
-                "rejected": [None, report.rejected_rows],
-            },
-        )
+        record_import(org, acting_user, report, source=source, file_name=file_name)
     return report
+
+
+def record_import(
+    org: Organization,
+    acting_user: User | None,
+    report: ImportReport,
+    *,
+    source: str,
+    file_name: str = "",
+) -> None:
+    """One audit row per written import: who, from where, which file, the counts."""
+    record_audit(
+        org=org,
+        acting_user=acting_user,
+        action=Action.IMPORT_FINISHED,
+        note=report.summary(),
+        changes={
+            "kind": [None, report.kind],
+            "source": [None, source],
+            "file": [None, file_name],
+            **{k: [None, report.counts[k]] for k in ("created", "updated", "unchanged")},
+            "rejected": [None, report.rejected_rows],
+        },
+    )
 
 
 def _columns(spec: ImportSpec[Any], header: list[str]) -> tuple[dict[str, int], list[RowError]]:

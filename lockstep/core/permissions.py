@@ -47,6 +47,8 @@ class Perm(StrEnum):
     WORK_LEADS = "work_leads"  # the leads list: touch, accept, reject
     IMPORT_DATA = "import_data"  # CRM imports, unmatched leads
     USE_API = "use_api"  # personal API tokens
+    OVERRIDE_GATE = "override_gate"  # launch below the readiness threshold, with a reason
+    SEE_ALL_TEAMS = "see_all_teams"  # otherwise a member sees only the teams they lead / sell in
 
 
 O, M, L, R, P, V = (  # noqa: E741 — one letter per role keeps the table readable
@@ -77,11 +79,61 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.WORK_LEADS: frozenset({L, R, P}),
     Perm.IMPORT_DATA: frozenset({O, M}),
     Perm.USE_API: frozenset({O, M, L, R, P, V}),
+    Perm.OVERRIDE_GATE: frozenset({O}),
+    Perm.SEE_ALL_TEAMS: frozenset({O, M, V}),
 }
 
 
+DESCRIPTIONS: dict[Perm, str] = {
+    Perm.VIEW_ORG: "see the organization's home page and your notifications",
+    Perm.MANAGE_ORG: "manage the organization: settings, people, teams, invitations, "
+    "rejection reasons",
+    Perm.VIEW_AUDIT: "read the audit log",
+    Perm.VIEW_TEAMS: "see the team tree and headcounts",
+    Perm.VIEW_MEMBERS: "see people",
+    Perm.MANAGE_PROGRAMS: "write programs and their sell-in plan, launch, answer questions",
+    Perm.VIEW_PROGRAMS: "see the program list, calendar and program pages",
+    Perm.VIEW_INSIGHTS: "see funnels, results and pulse results",
+    Perm.LEAD_TEAMS: "lead teams: endorse programs, acknowledge targets, reassign leads",
+    Perm.SELL: "sell: confirm briefs, train, take checks, answer pulses, ask questions",
+    Perm.READ_BRIEFS: "open a program's rep brief (others than reps see a preview)",
+    Perm.VIEW_KIT: "open the rep kit's assets",
+    Perm.VIEW_INTERNAL_KIT: "open kit assets not marked partner-visible",
+    Perm.GIVE_FEEDBACK: "give preview feedback on a program aimed at your teams",
+    Perm.RECORD_ATTENDANCE: "record who attended a live session",
+    Perm.WORK_LEADS: "work leads: touch, accept, reject",
+    Perm.IMPORT_DATA: "import CRM data and assign unmatched leads",
+    Perm.USE_API: "make personal API tokens",
+    Perm.OVERRIDE_GATE: "launch below the readiness threshold with a written reason",
+    Perm.SEE_ALL_TEAMS: "see every team (otherwise only the teams you lead or sell in)",
+}
+
+
+def permissions_markdown() -> str:
+    """docs/permissions.md, generated from the table (`lockstep permissions`)."""
+    roles = list(Role)
+    lines = [
+        "# Permissions",
+        "",
+        "Generated from `lockstep/core/permissions.py` by `lockstep permissions > "
+        "docs/permissions.md`; a test fails when the two differ. Every page declares one "
+        "of these permissions; a member without it gets 403, a non-member 404.",
+        "",
+        "| permission | " + " | ".join(r.label.lower() for r in roles) + " |",
+        "|---|" + ":-:|" * len(roles),
+    ]
+    for perm in Perm:
+        marks = " | ".join("✓" if r in PERMISSIONS[perm] else "" for r in roles)
+        lines.append(f"| {DESCRIPTIONS[perm]} (`{perm.name}`) | {marks} |")
+    return "\n".join(lines) + "\n"
+
+
 def can(membership: Membership | None, perm: Perm) -> bool:
-    return membership is not None and membership.role in PERMISSIONS[perm]
+    return membership is not None and role_can(membership.role, perm)
+
+
+def role_can(role: str, perm: Perm) -> bool:
+    return role in PERMISSIONS[perm]
 
 
 class Abilities:

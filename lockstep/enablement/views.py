@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lockstep.core.imports import run_import
 from lockstep.core.params import posted_ids
-from lockstep.core.permissions import Perm, Role, can
+from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.enablement import services
 from lockstep.enablement.access import access_attempt
@@ -25,7 +25,7 @@ from lockstep.enablement.models import (
     TrainingCompletion,
 )
 from lockstep.orgs.models import Membership
-from lockstep.orgs.selectors import leader_team_ids
+from lockstep.orgs.selectors import team_scope
 from lockstep.programs.access import access_program, access_training_item
 from lockstep.programs.models import (
     CheckQuestion,
@@ -64,9 +64,8 @@ def _attendance_people(request: OrgRequest, program: Program) -> QuerySet[Member
         .select_related("user", "team")
         .order_by("team__name", "user__last_name")
     )
-    if request.membership.role == Role.SALES_LEADER:
-        reps = reps.filter(team_id__in=leader_team_ids(request.membership))
-    return reps
+    scope = team_scope(request.membership)
+    return reps if scope is None else reps.filter(team_id__in=scope)
 
 
 @org_view(Perm.RECORD_ATTENDANCE)

@@ -8,14 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from lockstep.core.permissions import Perm, Role
+from lockstep.core.permissions import Perm
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.feedback import services
 from lockstep.feedback.access import access_question
 from lockstep.feedback.forms import AnswerForm, FaqForm, PulseForm, PulseSettingsForm
 from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS
 from lockstep.orgs.models import Team
-from lockstep.orgs.selectors import leader_team_ids
+from lockstep.orgs.selectors import team_scope
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program, ProgramStatus, PulseRound
 from lockstep.programs.selectors import current_round, round_opens_on
@@ -79,11 +79,10 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
         if str(pulse_round.pk) == wanted:
             chosen = pulse_round
     summary = services.pulse_summary(program, chosen) if chosen else None
-    if summary and request.membership.role == Role.SALES_LEADER:
+    scope = team_scope(request.membership)
+    if summary and scope is not None:
         mine = set(
-            Team.objects.for_org(request.org)
-            .filter(pk__in=leader_team_ids(request.membership))
-            .values_list("name", flat=True)
+            Team.objects.for_org(request.org).filter(pk__in=scope).values_list("name", flat=True)
         )
         summary["groups"] = [g for g in summary["groups"] if g.label in mine]
         summary["individual"] = [r for r in summary["individual"] if r.team and r.team.name in mine]

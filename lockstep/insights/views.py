@@ -17,7 +17,13 @@ from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.insights import funnel
 from lockstep.orgs.access import access_team
 from lockstep.orgs.models import Channel, Invitation, Membership, Team
-from lockstep.orgs.selectors import leader_team_ids, my_reps, team_rows, with_descendants
+from lockstep.orgs.selectors import (
+    leader_team_ids,
+    my_reps,
+    team_rows,
+    team_scope,
+    with_descendants,
+)
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program, ProgramStatus
 from lockstep.programs.selectors import audience_team_ids
@@ -58,18 +64,11 @@ def home(request: OrgRequest) -> HttpResponse:
     return render(request, "insights/home.html", context)
 
 
-def visible_teams(request: OrgRequest) -> set[int] | None:
-    """A sales leader sees only the teams they lead (and their sub-teams)."""
-    if request.membership.role == Role.SALES_LEADER:
-        return leader_team_ids(request.membership)
-    return None
-
-
 @org_view(Perm.VIEW_INSIGHTS)
 @require_GET
 def program_funnel(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
-    data = funnel.program_funnel(program, only_team_ids=visible_teams(request))
+    data = funnel.program_funnel(program, only_team_ids=team_scope(request.membership))
     context = {"program": program, **data, "weights": funnel.SCORE_WEIGHTS}
     return render(request, "insights/funnel.html", context)
 

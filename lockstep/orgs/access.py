@@ -6,16 +6,16 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import Http404
 
-from lockstep.core.permissions import Role
 from lockstep.orgs.models import Invitation, Membership, Team
-from lockstep.orgs.selectors import leader_team_ids
+from lockstep.orgs.selectors import team_scope
 
 
 def access_team(membership: Membership, team_id: int, *, for_update: bool = False) -> Team:
     """A team of the member's organization; a sales leader only reaches the teams they lead."""
     teams = Team.objects.for_org(membership.org)
-    if membership.role == Role.SALES_LEADER:
-        teams = teams.filter(pk__in=leader_team_ids(membership))
+    scope = team_scope(membership)
+    if scope is not None:
+        teams = teams.filter(pk__in=scope)
     if for_update:
         teams = teams.select_for_update()
     team = teams.filter(pk=team_id).first()
@@ -29,10 +29,10 @@ def access_membership(
 ) -> Membership:
     """A member of the organization; a sales leader only reaches the people of their teams."""
     members = Membership.objects.for_org(membership.org).select_related("user", "team", "org")
-    if membership.role == Role.SALES_LEADER:
-        ids = leader_team_ids(membership)
-        leading = Membership.objects.filter(led_teams__in=ids).values("pk")
-        members = members.filter(Q(team_id__in=ids) | Q(pk__in=leading))
+    scope = team_scope(membership)
+    if scope is not None:
+        leading = Membership.objects.filter(led_teams__in=scope).values("pk")
+        members = members.filter(Q(team_id__in=scope) | Q(pk__in=leading))
     if for_update:
         members = members.select_for_update(of=("self",))
     found = members.filter(pk=membership_id).first()

@@ -150,7 +150,13 @@ class Membership(models.Model):
 
     @property
     def is_rep(self) -> bool:
+        """Sells in a team (a rep or a partner rep): has a team, gets briefs and leads."""
         return self.role in SELLING_ROLES
+
+    @property
+    def is_leader(self) -> bool:
+        """Leads teams (the teams are in `led_teams`)."""
+        return self.role == Role.SALES_LEADER
 
 
 class Invitation(models.Model):

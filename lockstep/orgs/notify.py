@@ -62,7 +62,7 @@ def notify(
             )
     except IntegrityError:
         return None
-    membership = Membership.objects.filter(org=org, user=user).first()
+    membership = Membership.objects.for_org(org).filter(user=user).first()
     if membership is not None and membership.email_notifications:
         text = f"{body}\n\n{absolute_url(url)}\n" if url else body
         queue_email(
@@ -73,6 +73,8 @@ def notify(
 
 
 def mark_all_read(*, org: Organization, user: User) -> int:
-    return Notification.objects.filter(org=org, user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
+    return (
+        Notification.objects.for_org(org)
+        .filter(user=user, read_at__isnull=True)
+        .update(read_at=timezone.now())
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from lockstep.core.permissions import SELLING_ROLES, Role
+from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
 
 
@@ -53,6 +53,17 @@ def leader_team_ids(membership: Membership) -> set[int]:
         return set()
     led = list(membership.led_teams.values_list("id", flat=True))
     return with_descendants(membership.org, led)
+
+
+def team_scope(membership: Membership) -> set[int] | None:
+    """The teams whose people and numbers a member may see: None for the whole organization
+    (owners, marketers, viewers), the led teams and their sub-teams for a sales leader, the
+    rep's own team for a rep."""
+    if can(membership, Perm.SEE_ALL_TEAMS):
+        return None
+    if membership.role == Role.SALES_LEADER:
+        return leader_team_ids(membership)
+    return {membership.team_id} if membership.team_id else set()
 
 
 def reps_in_teams(org: Organization, team_ids: Iterable[int]) -> QuerySet[Membership]:

@@ -224,7 +224,7 @@ def upsert_member(
         user.first_name, user.last_name = first_name, last_name
         user.save(update_fields=["first_name", "last_name"])
         outcome = "updated"
-    membership = Membership.objects.filter(org=org, user=user).first()
+    membership = Membership.objects.for_org(org).filter(user=user).first()
     if membership is None:
         membership = Membership.objects.create(org=org, user=user, role=role)
         record_audit(org=org, acting_user=acting_user, action=Action.MEMBER_ADDED, obj=user)
@@ -318,7 +318,7 @@ def accept_invitation(
         user = User.objects.create_user(
             invitation.email, password=password, first_name=first_name, last_name=last_name
         )
-    membership = Membership.objects.filter(org=invitation.org, user=user).first()
+    membership = Membership.objects.for_org(invitation.org).filter(user=user).first()
     if membership is None:
         membership = Membership.objects.create(
             org=invitation.org,

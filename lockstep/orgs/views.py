@@ -33,7 +33,7 @@ from lockstep.orgs.forms import (
     TeamForm,
 )
 from lockstep.orgs.models import Invitation, Membership, Organization, Team
-from lockstep.orgs.selectors import leader_team_ids, reps_in_teams, team_rows, with_descendants
+from lockstep.orgs.selectors import reps_in_teams, team_rows, team_scope, with_descendants
 
 
 @login_required
@@ -60,10 +60,10 @@ def members(request: OrgRequest) -> HttpResponse:
     qs = (
         Membership.objects.for_org(org).select_related("user", "team").prefetch_related("led_teams")
     )
-    if request.membership.role == Role.SALES_LEADER:
-        ids = leader_team_ids(request.membership)
-        leading = Membership.objects.filter(led_teams__in=ids).values("pk")
-        qs = qs.filter(Q(team_id__in=ids) | Q(pk__in=leading))
+    scope = team_scope(request.membership)
+    if scope is not None:
+        leading = Membership.objects.filter(led_teams__in=scope).values("pk")
+        qs = qs.filter(Q(team_id__in=scope) | Q(pk__in=leading))
     role = request.GET.get("role", "")
     if role in Role.values:
         qs = qs.filter(role=role)
@@ -164,9 +164,8 @@ def member_remove(request: OrgRequest, membership_id: int) -> HttpResponse:
 @org_view(Perm.VIEW_TEAMS)
 @require_GET
 def teams(request: OrgRequest) -> HttpResponse:
-    leader = request.membership.role == Role.SALES_LEADER
-    only = leader_team_ids(request.membership) if leader else None
-    return render(request, "orgs/teams.html", {"rows": team_rows(request.org, only=only)})
+    rows = team_rows(request.org, only=team_scope(request.membership))
+    return render(request, "orgs/teams.html", {"rows": rows})
 
 
 @org_view(Perm.VIEW_TEAMS)

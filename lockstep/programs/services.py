@@ -16,7 +16,7 @@ from django.utils import timezone
 from lockstep.accounts.models import User
 from lockstep.core.errors import Conflict, DomainError, NotAllowed
 from lockstep.core.events import Action, Verb
-from lockstep.core.permissions import Role
+from lockstep.core.permissions import Perm, can, role_can
 from lockstep.core.services import diff, emit_event, record_audit
 from lockstep.orgs.models import Membership, Organization, Team
 from lockstep.orgs.selectors import leader_team_ids
@@ -175,7 +175,7 @@ def transition(
         result = program_readiness(program)
         threshold = program.org.readiness_threshold
         if not result.passes(threshold):
-            if not override_reason.strip() or acting_role != Role.OWNER:
+            if not override_reason.strip() or not role_can(acting_role, Perm.OVERRIDE_GATE):
                 raise LaunchRefused(result, threshold)
             program.override_reason = override_reason.strip()
             program.override_by = acting_user
@@ -263,7 +263,7 @@ def save_wiifm(*, program: Program, acting_user: User, data: WiifmInput) -> None
 
 
 def can_endorse(membership: Membership, program: Program) -> bool:
-    return membership.role == Role.SALES_LEADER and in_audience(membership, program)
+    return can(membership, Perm.LEAD_TEAMS) and in_audience(membership, program)
 
 
 @transaction.atomic
@@ -364,7 +364,7 @@ def add_target(
 
 
 def can_respond_target(membership: Membership, target: Target) -> bool:
-    return membership.role == Role.SALES_LEADER and target.team_id in leader_team_ids(membership)
+    return can(membership, Perm.LEAD_TEAMS) and target.team_id in leader_team_ids(membership)
 
 
 @transaction.atomic

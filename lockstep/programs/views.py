@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lockstep.core.errors import is_htmx
 from lockstep.core.events import Verb
 from lockstep.core.params import parse_month
-from lockstep.core.permissions import Perm, Role, can
+from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
 from lockstep.orgs.selectors import ancestor_ids, leader_team_ids
@@ -222,7 +222,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
         "titles": {q.value: t for q, t in QUESTION_TITLES.items()},
         "threshold": org.readiness_threshold,
         "can_manage": can_manage,
-        "can_override": membership.role == Role.OWNER,
+        "can_override": can(membership, Perm.OVERRIDE_GATE),
         "audience": program.audience.select_related("parent"),
         "selling_count": len(selling_ids),
         "activities": program.activities.prefetch_related("teams").select_related("owner"),

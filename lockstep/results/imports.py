@@ -119,7 +119,7 @@ class LookupCache:
     """The organization's reps, programs and reasons, loaded once per import."""
 
     def __init__(self, org: Organization) -> None:
-        reps = Membership.objects.filter(org=org).select_related("user")
+        reps = Membership.objects.for_org(org).select_related("user")
         self.people = {m.user.email.lower(): m.user for m in reps}
         self.people_by_name = {str(m.user).lower(): m.user for m in reps if m.user.full_name}
         self.programs: dict[str, Program] = {}
@@ -325,9 +325,9 @@ class OpportunitiesSpec(LeadsSpec):
     def apply(self, items: list[tuple[int, LeadRow]], acting_user: User | None) -> Iterator[str]:
         lead_ids = {i.values["lead_external_id"] for _, i in items if i.values["lead_external_id"]}
         leads = dict(
-            Lead.objects.filter(org=self.org, external_id__in=lead_ids).values_list(
-                "external_id", "id"
-            )
+            Lead.objects.for_org(self.org)
+            .filter(external_id__in=lead_ids)
+            .values_list("external_id", "id")
         )
         rows = []
         for _, item in items:
@@ -341,7 +341,7 @@ def upsert(model: Any, org: Organization, rows: list[Any]) -> Iterator[str]:
     """Create or update by external id; rows whose values did not change stay untouched."""
     existing = {
         o.external_id: o
-        for o in model.objects.filter(org=org, external_id__in=[r.external_id for r in rows])
+        for o in model.objects.for_org(org).filter(external_id__in=[r.external_id for r in rows])
     }
     create, update = [], []
     for row in rows:

@@ -37,7 +37,7 @@ class LeadError(DomainError):
 
 def ensure_rejection_reasons(org: Organization) -> None:
     """Every organization starts with the default list; owners edit it afterwards."""
-    if RejectionReason.objects.filter(org=org).exists():
+    if RejectionReason.objects.for_org(org).exists():
         return
     RejectionReason.objects.bulk_create(
         RejectionReason(org=org, code=code, label=label, position=i)
@@ -173,11 +173,11 @@ def escalate_breaches(now: dt.datetime | None = None) -> int:
 
 
 def _escalate_to_leaders(lead: Lead, url: str) -> int:
-    rep = Membership.objects.filter(org=lead.org, user=lead.rep).first()
+    rep = Membership.objects.for_org(lead.org).filter(user=lead.rep).first()
     if rep is None or rep.team_id is None:
         return 0
     sent = 0
-    for leader in Membership.objects.filter(org=lead.org, role=Role.SALES_LEADER):
+    for leader in Membership.objects.for_org(lead.org).filter(role=Role.SALES_LEADER):
         if rep.team_id in leader_team_ids(leader):
             note = notify(
                 org=lead.org, user=leader.user, kind="sla.escalated",

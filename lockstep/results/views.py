@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lockstep.core.errors import DomainError
 from lockstep.core.params import posted_id, posted_ids
-from lockstep.core.permissions import Perm, Role
+from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
-from lockstep.orgs.selectors import leader_team_ids, my_reps, reps_in_teams
+from lockstep.orgs.selectors import my_reps, reps_in_teams, team_scope
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program
 from lockstep.programs.selectors import selling_team_ids
@@ -54,7 +54,7 @@ def my_leads(request: OrgRequest) -> HttpResponse:
         request.GET.get("page")
     )
     calendar, now = Calendar.for_org(request.org), timezone.now()
-    leading = request.membership.role == Role.SALES_LEADER
+    leading = can(request.membership, Perm.LEAD_TEAMS)
     context = {
         "page": page,
         "rows": [{"lead": lead, "clock": clock(lead, calendar, now)} for lead in page.object_list],
@@ -159,9 +159,8 @@ def unmatched(request: OrgRequest) -> HttpResponse:
 def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
     leads = Lead.objects.filter(program=program)
-    only: set[int] | None = None
-    if request.membership.role == Role.SALES_LEADER:
-        only = leader_team_ids(request.membership)
+    only = team_scope(request.membership)
+    if only is not None:
         leads = leads.filter(rep_id__in=reps_in_teams(request.org, only).values("user_id"))
     team_rows = []
     teams = Team.objects.for_org(request.org).filter(pk__in=selling_team_ids(program))
