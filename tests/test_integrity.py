@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from django.db import OperationalError, connection
 
+from lockstep.accounts.models import User
 from lockstep.core.errors import DomainError
 from lockstep.core.models import AuditLog
 from lockstep.core.permissions import Role
@@ -121,7 +122,7 @@ def retry_locked(action: Callable[[], object]) -> None:
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(world: World) -> None:
     second = UserFactory(email="second-owner@acme.example")
     Membership.objects.create(org=world.org, user=second, role=Role.OWNER)
-    pairs = [(world.owner, second), (second, world.owner)]
+    pairs: list[tuple[User, User]] = [(world.owner, second), (second, world.owner)]
     barrier = threading.Barrier(2)
     refused: list[DomainError] = []
     errors: list[BaseException] = []

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from lockstep.api.auth import caller
 from lockstep.core.imports import ImportReport, RowError, record_import
 from lockstep.core.permissions import Perm, can
-from lockstep.orgs.models import Membership
 from lockstep.results.imports import LeadRow, LeadsSpec
 
 router = Router(tags=["leads"])
@@ -56,7 +56,7 @@ class ErrorResult(Schema):
 
 @router.post("/leads", response={200: ImportResult, 400: ErrorResult, 403: ErrorResult})
 def post_leads(request: HttpRequest, payload: LeadIn | list[LeadIn]) -> Any:
-    membership: Membership = request.auth  # type: ignore[attr-defined]
+    membership = caller(request)
     if not can(membership, Perm.MANAGE_PROGRAMS):
         return Status(403, {"detail": "Only owners and marketers may send leads.", "errors": []})
     items = payload if isinstance(payload, list) else [payload]

@@ -58,7 +58,7 @@ def org_view(perm: Perm) -> Callable[[OrgView[P]], PlainView[P]]:
             except DomainError as exc:
                 return domain_error_response(request, exc)
 
-        wrapper.lockstep_perm = perm  # type: ignore[attr-defined]
+        wrapper.__dict__["lockstep_perm"] = perm  # read by the permission tests
         return cast("PlainView[P]", wrapper)
 
     return decorator

@@ -19,7 +19,7 @@ PULSE_STATEMENTS = {
 MIN_GROUP = 5  # anonymous pulses show a team only when at least this many answered
 
 
-def _score_field(label: str) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+def _score_field(label: str) -> models.PositiveSmallIntegerField[int, int]:
     return models.PositiveSmallIntegerField(verbose_name=label)
 
 

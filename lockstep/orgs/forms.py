@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from lockstep.core.forms import limit_choices
 from lockstep.core.permissions import Role
 from lockstep.orgs.models import AssetKind, Channel, Invitation, Membership, Organization, Team
 from lockstep.orgs.selectors import owner_count, with_descendants
@@ -31,7 +32,7 @@ class TeamForm(forms.Form):
         parents = Team.objects.for_org(org).select_related("parent")
         if team is not None:
             parents = parents.exclude(pk__in=with_descendants(org, [team.pk]))
-        self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        limit_choices(self, "parent", parents)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -107,7 +108,7 @@ class MembershipForm(forms.Form):
         org = membership.org
         self.fields["team"] = team_field(org)
         self.fields["team"].help_text = "Reps and partner reps only."
-        self.fields["led_teams"].queryset = Team.objects.for_org(org)  # type: ignore[attr-defined]
+        limit_choices(self, "led_teams", Team.objects.for_org(org))
         self.fields["led_teams"].help_text = "Sales leaders only; sub-teams come with each team."
 
     def clean(self) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from lockstep.core.tenancy import OrgRequest
 from lockstep.orgs.models import Membership
 
 
@@ -46,8 +47,9 @@ class TenancyMiddleware:
         membership = resolve_membership(request.user, org_slug)
         if membership is None:
             return
-        request.membership = membership  # type: ignore[attr-defined]
-        request.org = membership.org  # type: ignore[attr-defined]
+        org_request = cast(OrgRequest, request)
+        org_request.membership = membership
+        org_request.org = membership.org
         now = timezone.now()
         seen = membership.last_seen_at
         if seen is None or (now - seen).total_seconds() > 300:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
@@ -85,11 +85,12 @@ def owner_count(org: Organization) -> int:
 def team_rows(org: Organization, only: set[int] | None = None) -> list[dict[str, Any]]:
     """Teams as a flat, depth-annotated list in tree order, with headcounts (reps of the
     team itself, and in total with its sub-teams)."""
-    teams = list(
-        Team.objects.for_org(org)
-        .annotate(reps=Count("members", filter=Q(members__role__in=list(SELLING_ROLES))))
-        .prefetch_related("leaders__user")
-        .order_by("name")
+    teams = list(Team.objects.for_org(org).prefetch_related("leaders__user").order_by("name"))
+    headcount: dict[int, int] = dict(
+        reps_in_teams(org, [t.pk for t in teams])
+        .values_list("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
     )
     by_parent: dict[int | None, list[Team]] = defaultdict(list)
     for team in teams:
@@ -99,7 +100,7 @@ def team_rows(org: Organization, only: set[int] | None = None) -> list[dict[str,
     def walk(parent_id: int | None, depth: int) -> int:
         total = 0
         for team in by_parent.get(parent_id, []):
-            own: int = team.reps  # type: ignore[attr-defined]
+            own = headcount.get(team.pk, 0)
             row: dict[str, Any] = {"team": team, "depth": depth, "reps": own}
             rows.append(row)
             row["total"] = own + walk(team.pk, depth + 1)

@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from lockstep.core.forms import limit_choices
 from lockstep.core.permissions import Role
 from lockstep.orgs.forms import TeamChoiceField
 from lockstep.orgs.models import AssetKind, Membership, Organization, Team
+from lockstep.orgs.selectors import reps_in_teams
 from lockstep.programs.inputs import (
     ActivityInput,
     AssetInput,
@@ -100,8 +102,8 @@ class ProgramForm(forms.Form):
     def __init__(self, *args: Any, org: Organization, program: Program | None = None, **kw: Any):
         super().__init__(*args, **kw)
         self.org, self.program = org, program
-        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
-        self.fields["audience"].queryset = org_teams(org)  # type: ignore[attr-defined]
+        limit_choices(self, "owner", staff(org))
+        limit_choices(self, "audience", org_teams(org))
 
     def clean_campaign_codes(self) -> list[str]:
         raw = self.cleaned_data["campaign_codes"]
@@ -168,12 +170,12 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["teams"].queryset = audience_choices(org, team_ids)  # type: ignore[attr-defined]
+        limit_choices(self, "teams", audience_choices(org, team_ids))
         self.fields["teams"].help_text = "Audience teams this activity reaches."
         people = Membership.objects.for_org(org).filter(
             role__in=[Role.OWNER, Role.MARKETER, Role.SALES_LEADER]
         )
-        self.fields["owner"].queryset = people.select_related("user", "team")  # type: ignore[attr-defined]
+        limit_choices(self, "owner", people.select_related("user", "team"))
 
     def to_input(self) -> ActivityInput:
         data = self.cleaned_data
@@ -243,7 +245,7 @@ class AssetForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
+        limit_choices(self, "owner", staff(org))
         exts = ", ".join(settings.ASSET_EXTENSIONS)
         self.fields["file"].help_text = f"Up to {settings.ASSET_MAX_MB} MB: {exts}."
 
@@ -300,7 +302,7 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["team"].queryset = audience_choices(org, team_ids)  # type: ignore[attr-defined]
+        limit_choices(self, "team", audience_choices(org, team_ids))
 
 
 class TargetResponseForm(forms.Form):
@@ -369,12 +371,8 @@ class ChampionForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["member"].queryset = (  # type: ignore[attr-defined]
-            Membership.objects.for_org(org)
-            .filter(role__in=[Role.REP, Role.PARTNER_REP], team_id__in=team_ids)
-            .select_related("user", "team")
-            .order_by("team__name", "user__first_name")
-        )
+        reps = reps_in_teams(org, team_ids).select_related("user", "team")
+        limit_choices(self, "member", reps.order_by("team__name", "user__first_name"))
 
 
 class TextForm(forms.Form):
@@ -420,8 +418,8 @@ class ProgramFilterForm(forms.Form):
 
     def __init__(self, *args: Any, org: Organization, **kw: Any):
         super().__init__(*args, **kw)
-        self.fields["owner"].queryset = staff(org)  # type: ignore[attr-defined]
-        self.fields["team"].queryset = org_teams(org)  # type: ignore[attr-defined]
+        limit_choices(self, "owner", staff(org))
+        limit_choices(self, "team", org_teams(org))
 
 
 CHOICE_SLOTS = 5

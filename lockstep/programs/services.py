@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lockstep.accounts.models import User
@@ -39,6 +39,7 @@ from lockstep.programs.models import (
     KnowledgeCheck,
     PreviewFeedback,
     Program,
+    ProgramChild,
     ProgramStatus,
     PulseRound,
     SellInActivity,
@@ -226,7 +227,7 @@ def add_activity(*, program: Program, acting_user: User, data: ActivityInput) ->
     return activity
 
 
-REMOVAL_ACTIONS: dict[type[models.Model], Action] = {
+REMOVAL_ACTIONS: dict[type[ProgramChild], Action] = {
     SellInActivity: Action.ACTIVITY_REMOVED,
     Champion: Action.CHAMPION_REMOVED,
     Asset: Action.ASSET_REMOVED,
@@ -235,7 +236,7 @@ REMOVAL_ACTIONS: dict[type[models.Model], Action] = {
 
 
 @transaction.atomic
-def remove_plan_row(*, program: Program, acting_user: User, obj: models.Model) -> None:
+def remove_plan_row(*, program: Program, acting_user: User, obj: ProgramChild) -> None:
     """Remove one row of the plan (an activity, champion, asset, target or training item)."""
     ensure_editable(program)
     if isinstance(obj, TrainingItem):

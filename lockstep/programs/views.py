@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import models
 from django.db.models import Count
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
@@ -43,6 +42,7 @@ from lockstep.programs.models import (
     Champion,
     KnowledgeCheck,
     Program,
+    ProgramChild,
     ProgramStatus,
     SellInActivity,
     Target,
@@ -318,7 +318,7 @@ def activity_add(request: OrgRequest, program_id: int) -> HttpResponse:
     return section_response(request, program, "sell_in")
 
 
-PLAN_ROWS: dict[str, tuple[type[models.Model], str]] = {
+PLAN_ROWS: dict[str, tuple[type[ProgramChild], str]] = {
     "activities": (SellInActivity, "sell_in"),
     "champions": (Champion, "buy_in"),
     "assets": (Asset, "kit"),
@@ -334,7 +334,7 @@ def child_delete(request: OrgRequest, program_id: int, kind: str, item_id: int) 
         raise Http404("No such section")
     program = editable_program(request, program_id)
     model, section = PLAN_ROWS[kind]
-    obj = access_plan_row(request.membership, program, model, item_id)  # type: ignore[type-var]
+    obj = access_plan_row(request.membership, program, model, item_id)
     services.remove_plan_row(program=program, acting_user=request.user, obj=obj)
     return section_response(request, program, section)
 

@@ -47,7 +47,10 @@ class Builder:
         self.marketers = [
             m.user for m in Membership.objects.filter(org=org, role=Role.MARKETER).order_by("id")
         ]
-        self.owner = Membership.objects.filter(org=org, role=Role.OWNER).first().user  # type: ignore[union-attr]
+        owner = Membership.objects.for_org(org).filter(role=Role.OWNER).first()
+        if owner is None:
+            raise RuntimeError("the programs demo step needs the people step first")
+        self.owner = owner.user
         self.today = timezone.localdate()
         self.teams = {t.name: t for t in Team.objects.for_org(org)}
 
