@@ -10,7 +10,9 @@ from typing import Any
 from django.utils import timezone
 
 from lockstep.accounts.models import User
+from lockstep.core.events import Verb
 from lockstep.core.permissions import Role
+from lockstep.core.services import emit_event
 from lockstep.orgs import services as orgs
 from lockstep.orgs.models import Invitation
 from lockstep.programs import services
@@ -50,8 +52,10 @@ def make_program(world: World, status: str = ProgramStatus.DRAFT, **kw: Any) -> 
 
 
 def complete_plan(world: World, program: Program) -> None:
-    """Answer all six questions fully (the audience is the EMEA region)."""
+    """Answer all six questions fully (the audience is the EMEA region) and record that
+    sales saw it in a preview round."""
     m = world.marketer
+    emit_event(org=world.org, actor=m, verb=Verb.PROGRAM_PREVIEW, program_id=program.pk)
     services.add_activity(
         program=program,
         acting_user=m,
@@ -65,7 +69,12 @@ def complete_plan(world: World, program: Program) -> None:
     services.save_wiifm(program=program, acting_user=m, data=wiifm)
     for kind in world.org.required_asset_kinds:
         asset = AssetInput(
-            kind=kind, title=kind, url="https://kit.example/" + kind, partner_visible=True
+            kind=kind,
+            title=kind,
+            url="https://kit.example/" + kind,
+            partner_visible=True,
+            owner=m,
+            expires_on=TODAY + dt.timedelta(days=180),
         )
         services.add_asset(program=program, acting_user=m, data=asset)
     for team in (world.team, world.partner_team):

@@ -138,7 +138,10 @@ def test_fail_then_retry_then_pass_and_get_certified(world: World) -> None:
         f"/o/acme/programs/{program.pk}/check/take/", answers_for(attempt, right=False), follow=True
     )
     body = response.content.decode()
-    assert "Not passed yet" in body and SECRET_EXPLANATION in body and "Right answer" in body
+    # attempts remain: say which questions were wrong, never the right answers
+    assert "Not passed yet" in body and "2 questions were wrong" in body
+    assert SECRET_EXPLANATION not in body and "Right answer" not in body
+    assert "Pilots" not in body.replace("Your answer: Pilots", "")  # the right choice
     attempt.refresh_from_db()
     assert attempt.score == 0 and attempt.passed is False
     client.get(f"/o/acme/programs/{program.pk}/check/take/")
@@ -146,6 +149,8 @@ def test_fail_then_retry_then_pass_and_get_certified(world: World) -> None:
     client.post(f"/o/acme/programs/{program.pk}/check/take/", answers_for(second, right=True))
     second.refresh_from_db()
     assert second.score == 100 and second.passed
+    first_again = client.get(f"/o/acme/programs/{program.pk}/check/attempts/{attempt.pk}/")
+    assert SECRET_EXPLANATION in first_again.content.decode()  # passed: now it is shown
     assert ActivityEvent.objects.filter(verb="check.passed", actor=world.rep).count() == 1
     assert not Certification.objects.exists()  # training still to do
     services.complete_module(item=module, user=world.rep)
@@ -232,3 +237,18 @@ def test_brief_shows_training_status_and_check(world: World) -> None:
     assert "✔ done" in body and "Take the knowledge check" in body
     home = world.client(world.rep).get("/o/acme/").content.decode()
     assert "1 required training item to do" in home and "Pass the knowledge check" in home
+
+
+def test_right_answers_are_shown_when_no_attempt_is_left(world: World) -> None:
+    program, _, _, check = live_program(world)  # two attempts allowed
+    client = world.client(world.rep)
+    for number in (1, 2):
+        client.get(f"/o/acme/programs/{program.pk}/check/take/")
+        attempt = CheckAttempt.objects.get(user=world.rep, number=number)
+        response = client.post(
+            f"/o/acme/programs/{program.pk}/check/take/",
+            answers_for(attempt, right=False),
+            follow=True,
+        )
+    body = response.content.decode()
+    assert "used every attempt" in body and "Right answer" in body and SECRET_EXPLANATION in body

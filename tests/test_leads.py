@@ -194,9 +194,9 @@ def test_targets_against_actuals_and_the_funnel_executing_delivering(world: Worl
     assert "Targets against actuals" in body and "behind" in body
     assert "Speed-to-lead by team" in body and "Speed-to-lead by rep" in body
     summary = metrics.sla_summary(Lead.objects.filter(program=program))
-    assert summary["within_share"] == 50 and summary["breaches"] == 1
+    assert summary["within_share"] == 50 and summary["late"] == 1
     reps = {r["name"]: r for r in metrics.per_rep(Lead.objects.filter(program=program))}
-    assert reps[str(world.rep)]["within_share"] == 100 and reps[str(world.partner)]["breaches"] == 1
+    assert reps[str(world.rep)]["within_share"] == 100 and reps[str(world.partner)]["late"] == 1
 
 
 def test_business_calendar_from_org_settings(world: World) -> None:

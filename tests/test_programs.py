@@ -436,7 +436,7 @@ def test_launch_is_refused_below_the_threshold_with_findings(world: World) -> No
 
 def test_marketer_cannot_override_the_gate(world: World) -> None:
     program = make_program(world, status=ProgramStatus.READY)
-    with pytest.raises(services.LaunchRefused):
+    with pytest.raises(services.GateRefused):
         services.transition(
             program=program,
             acting_user=world.marketer,

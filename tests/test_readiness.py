@@ -28,6 +28,7 @@ from lockstep.programs.readiness import (
 TODAY = dt.date(2027, 3, 10)
 YESTERDAY = TODAY - dt.timedelta(days=1)
 LAUNCH = dt.date(2027, 4, 1)
+EXPIRES = dt.date(2027, 12, 31)
 # EMEA is a region with two direct teams and a partner team; APAC is outside the audience.
 REGION, A, B, P, APAC = 1, 2, 3, 4, 9
 TEAMS = {
@@ -43,10 +44,15 @@ NO_ACTIVITY = (
     "or a webinar before launch."
 )
 NO_AUDIENCE = "No audience teams are picked: choose who this program is for."
+NO_ENDORSEMENT = "No sales leader of an audience team has endorsed this program yet."
+NO_PREVIEW = (
+    "No preview round yet: put the program in preview so sales sees it and gives "
+    "feedback before it is ready."
+)
 
 
 def asset(kind: str = "brief", label: str = "Brief / one-pager", **kw: Any) -> AssetFact:
-    defaults: dict[str, Any] = {"title": kind, "expires_on": None, "partner_visible": True}
+    defaults: dict[str, Any] = {"title": kind, "expires_on": EXPIRES, "partner_visible": True}
     defaults.update(kw)
     return AssetFact(kind=kind, kind_label=label, **defaults)
 
@@ -70,6 +76,7 @@ def complete(**changes: Any) -> ProgramFacts:
         audience_ids=frozenset({REGION}),
         activities=[activity(REGION)],
         endorsement_count=1,
+        preview_held=True,
         champion_team_ids=frozenset({A, B, P}),
         open_feedback_count=0,
         wiifm="Double commission on every deal",
@@ -133,7 +140,8 @@ def test_an_empty_program_scores_0_and_says_why() -> None:
     assert [f.message for f in readiness.findings] == [
         NO_AUDIENCE,
         NO_ACTIVITY,
-        "No sales leader has endorsed this program yet.",
+        NO_ENDORSEMENT,
+        NO_PREVIEW,
         "The WIIFM statement is empty: say in the rep's words what is in it for them.",
         "The rep kit is empty: add the brief, talk track and FAQ reps need.",
         "Pick the audience teams before setting targets.",
@@ -173,7 +181,7 @@ def test_everything_partial_scores_half_of_each_question() -> None:
 def test_findings_are_listed_question_by_question() -> None:
     readiness = score(complete(endorsement_count=0, has_knowledge_check=False))
     assert readiness.findings == [
-        Finding(Question.BUY_IN, "No sales leader has endorsed this program yet."),
+        Finding(Question.BUY_IN, NO_ENDORSEMENT),
         Finding(
             Question.TRAINING,
             "There is no knowledge check: add one so you know reps understood.",
@@ -265,13 +273,24 @@ def test_activity_after_launch() -> None:
     facts = complete(activities=late, launch_date=dt.date(2027, 5, 1))
     assert result(facts, Question.SELL_IN) == (
         State.PARTIAL,
-        ["The roadshow on 12 May 2027 is after the launch date (1 May 2027)"],
+        [
+            "The roadshow on 12 May 2027 is after the launch date (1 May 2027): sell the "
+            "program in before it goes live"
+        ],
     )
 
 
-def test_activity_on_the_launch_day_is_fine() -> None:
+def test_activity_on_the_launch_day_is_too_late() -> None:
     on_the_day = [activity(REGION, kind="Roadshow", on=LAUNCH)]
-    assert result(complete(activities=on_the_day), Question.SELL_IN) == (State.COMPLETE, [])
+    assert result(complete(activities=on_the_day), Question.SELL_IN) == (
+        State.PARTIAL,
+        [
+            "The roadshow on 1 April 2027 is on the launch date (1 April 2027): sell the "
+            "program in before it goes live"
+        ],
+    )
+    the_day_before = [activity(REGION, kind="Roadshow", on=LAUNCH - dt.timedelta(days=1))]
+    assert result(complete(activities=the_day_before), Question.SELL_IN) == (State.COMPLETE, [])
 
 
 def test_without_a_launch_date_no_activity_is_late() -> None:
@@ -292,8 +311,10 @@ def test_each_late_activity_is_a_finding_after_unreached_teams() -> None:
         State.PARTIAL,
         [
             "1 of 3 audience teams is not reached by any sell-in activity",
-            "The manager cascade on 2 April 2027 is after the launch date (1 April 2027)",
-            "The webinar on 31 December 2027 is after the launch date (1 April 2027)",
+            "The manager cascade on 2 April 2027 is after the launch date (1 April 2027): "
+            "sell the program in before it goes live",
+            "The webinar on 31 December 2027 is after the launch date (1 April 2027): sell "
+            "the program in before it goes live",
         ],
     )
 
@@ -321,7 +342,7 @@ def test_buy_in_empty_without_endorsement_or_champion() -> None:
     assert result(facts, Question.BUY_IN) == (
         State.EMPTY,
         [
-            "No sales leader has endorsed this program yet.",
+            NO_ENDORSEMENT,
             "3 of 3 audience teams have no champion",
             "2 preview feedback items are not answered yet",
         ],
@@ -331,7 +352,7 @@ def test_buy_in_empty_without_endorsement_or_champion() -> None:
 def test_no_endorsement_is_partial_when_there_are_champions() -> None:
     assert result(complete(endorsement_count=0), Question.BUY_IN) == (
         State.PARTIAL,
-        ["No sales leader has endorsed this program yet."],
+        [NO_ENDORSEMENT],
     )
 
 
@@ -860,3 +881,37 @@ def test_without_audience_sell_in_is_never_complete(facts: ProgramFacts) -> None
     assert sell_in.state != State.COMPLETE
     assert NO_AUDIENCE in [f.message for f in sell_in.findings]
     assert targets.state == State.EMPTY
+
+
+# --- buy-in means sales saw it: the preview round -------------------------------------------
+
+
+def test_no_preview_round_is_a_buy_in_finding() -> None:
+    assert result(complete(preview_held=False), Question.BUY_IN) == (State.PARTIAL, [NO_PREVIEW])
+
+
+# --- every asset has an owner and an expiry; every live session a joining link ---------------
+
+
+def test_assets_without_owner_or_expiry_are_findings() -> None:
+    assets = [
+        asset(title="One-pager", has_owner=False),
+        asset("battlecard", "Battlecard", title="Versus X", expires_on=None),
+        asset("brief", "Brief / one-pager", title="Old", has_owner=False, expires_on=None),
+    ]
+    assert result(complete(assets=assets), Question.KIT) == (
+        State.PARTIAL,
+        [
+            "The brief / one-pager “One-pager” has no owner.",
+            "The battlecard “Versus X” has no expiry date.",
+            "The brief / one-pager “Old” has no owner and no expiry date.",
+        ],
+    )
+
+
+def test_a_live_session_without_a_joining_link_is_a_finding() -> None:
+    session = item(30, kind="live", title="Walkthrough", has_join_link=False)
+    assert result(complete(training=[session]), Question.TRAINING) == (
+        State.PARTIAL,
+        ["The live session “Walkthrough” has no joining link."],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -187,12 +188,21 @@ def attempt_result(request: OrgRequest, program_id: int, attempt_id: int) -> Htt
     program = access_program(request.membership, program_id)
     attempt = access_attempt(request.membership, program, attempt_id)
     check = attempt.knowledge_check
+    status = services.check_status(check, request.user)
+    # The right answers (and the explanations that give them away) are shown only once the
+    # rep passed or has no attempt left: otherwise anyone passes on the second try.
+    reveal = status.passed or status.attempts_left == 0
+    results = services.grade(attempt)
+    if not reveal:
+        results = [replace(r, correct_choices=[]) for r in results]
     context = {
         "program": program,
         "check": check,
         "attempt": attempt,
-        "results": services.grade(attempt),
-        "status": services.check_status(check, request.user),
+        "results": results,
+        "reveal": reveal,
+        "wrong": sum(1 for r in results if not r.is_correct),
+        "status": status,
         "certified": Certification.objects.filter(program=program, user=request.user).exists(),
     }
     return render(request, "enablement/result.html", context)

@@ -1,17 +1,26 @@
 """The sell-in funnel and the Lockstep score (docs/lockstep-score.md).
 
 Per rep, six stages: Informed, Trained, Understood, Bought in, Executing, Delivering.
-Everything is counted by the database: one query annotates each audience rep with the
-stages they reached, one more groups them by team. Rolling teams up into their parents
-works on the (few) team rows, never on events."""
+Everything is counted by the database in a constant number of queries, whatever the number
+of teams, reps, targets or leads: one query annotates each audience rep with the stages they
+reached and groups them by team, a few more read the program's facts and its targets'
+actuals. Rolling teams up into their parents works on the (few) team rows, never on events.
+
+Stages that do not apply are not failures: each stage has its own denominator (a rep with no
+judgeable lead is not counted in Executing, a team without a judged target not in
+Delivering), and a stage with no denominator shows "no data" and is left out of the score.
+An anonymous pulse never shows a person's Bought in, and a group with fewer than five
+answers shows no Bought in at all."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
     F,
@@ -22,17 +31,28 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
+from lockstep.core.events import INFORMED_VERBS, KIT_USE_VERBS
 from lockstep.core.models import ActivityEvent
-from lockstep.core.permissions import Role
+from lockstep.core.permissions import SELLING_ROLES
 from lockstep.enablement.models import CheckAttempt, TrainingCompletion
-from lockstep.feedback.models import PulseResponse
+from lockstep.feedback.models import MIN_GROUP, PulseResponse
 from lockstep.orgs.models import Membership, Team
-from lockstep.programs.models import KnowledgeCheck, Program
-from lockstep.programs.selectors import audience_team_ids
-from lockstep.results.metrics import delivering_team_ids
+from lockstep.orgs.selectors import TeamTree
+from lockstep.programs.models import CheckQuestion, Program, PulseRound, TrainingItem
+from lockstep.results.metrics import (
+    EXECUTING_SHARE,
+    IN_TIME,
+    TargetProgress,
+    counted_q,
+    delivering_team_ids,
+    targets_vs_actuals,
+    with_answer_time,
+)
 from lockstep.results.models import Lead
 
 STAGES = ["informed", "trained", "understood", "bought_in", "executing", "delivering"]
@@ -55,52 +75,74 @@ SCORE_WEIGHTS = {
     "delivering": 15,
 }
 BOUGHT_IN_AVERAGE = 4.0
-# What counts as executing a program that has no CRM leads: using its kit in the field.
-PROGRAM_ACTIVITY = ["asset.viewed", "asset.downloaded"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the program has, read once per page (one query)."""
+
+    required_training: int
+    has_check: bool
+    has_pulse: bool
+    has_leads: bool
+    has_kit_use: bool
+    anonymous: bool
 
 
 @dataclass(frozen=True)
 class Applicable:
-    """Which stages have data for this program (the rest show "no data yet", never 0%)."""
+    """Which stages can have data for this program at all."""
 
     trained: bool
     understood: bool
     bought_in: bool
-    executing: bool = False  # the program has leads assigned to reps
-    delivering: bool = False  # the program has targets and CRM results
+    executing: bool
+    delivering: bool
 
     def has(self, stage: str) -> bool:
         return stage == "informed" or bool(getattr(self, stage))
 
 
-def applicable(program: Program) -> Applicable:
-    check = KnowledgeCheck.objects.filter(program=program).first()
-    return Applicable(
-        trained=program.training.filter(required=True).exists(),
-        understood=check is not None and check.questions.exists(),
-        bought_in=program.pulse_rounds.exists(),
-        executing=has_leads(program)
-        or ActivityEvent.objects.filter(program=program, verb__in=PROGRAM_ACTIVITY).exists(),
-        delivering=delivering_team_ids(program) is not None,
+def program_facts(program: Program) -> Facts:
+    required = TrainingItem.objects.filter(program=OuterRef("pk"), required=True)
+    row = (
+        Program.objects.filter(pk=program.pk)
+        .annotate(
+            n_required=Coalesce(
+                Subquery(
+                    required.values("program").annotate(n=Count("id")).values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            has_check=Exists(CheckQuestion.objects.filter(knowledge_check__program=OuterRef("pk"))),
+            has_pulse=Exists(PulseRound.objects.filter(program=OuterRef("pk"))),
+            has_leads=Exists(Lead.objects.filter(program=OuterRef("pk"), rep__isnull=False)),
+            has_kit_use=Exists(
+                ActivityEvent.objects.filter(program=OuterRef("pk"), verb__in=list(KIT_USE_VERBS))
+            ),
+        )
+        .values(
+            "n_required", "has_check", "has_pulse", "has_leads", "has_kit_use", "pulse_anonymous"
+        )
+        .get()
+    )
+    return Facts(
+        required_training=row["n_required"],
+        has_check=row["has_check"],
+        has_pulse=row["has_pulse"],
+        has_leads=row["has_leads"],
+        has_kit_use=row["has_kit_use"],
+        anonymous=row["pulse_anonymous"],
     )
 
 
-def has_leads(program: Program) -> bool:
-    return Lead.objects.filter(program=program, rep__isnull=False).exists()
-
-
-def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]:
-    """Audience reps, each annotated with a boolean per stage (one SQL query)."""
+def annotated_reps(
+    program: Program, team_ids: set[int], facts: Facts, now: dt.datetime
+) -> QuerySet[Membership]:
+    """Audience reps, each annotated with a boolean per stage (one SQL query). Executing
+    carries its own applicability: `exec_counted` (the rep has something to execute)."""
     user = OuterRef("user")
-    program_leads = Lead.objects.filter(program=program, rep=user).values("rep")
-    lead_count = program_leads.annotate(n=Count("id")).values("n")
-    within = (
-        program_leads.filter(first_touch_at__lte=F("sla_due_at"))
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    delivering = delivering_team_ids(program) or set()
-    required = program.training.filter(required=True).count()
     completions = (
         TrainingCompletion.objects.filter(item__program=program, item__required=True, user=user)
         .values("user")
@@ -115,14 +157,29 @@ def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]
         )
         .values("avg")[:1]
     )
+    if facts.has_leads:
+        leads = with_answer_time(Lead.objects.filter(program=program, rep=user))
+        counted = leads.filter(counted_q(now))
+        n_counted = counted.values("rep").annotate(n=Count("id")).values("n")
+        n_in_time = counted.filter(IN_TIME).values("rep").annotate(n=Count("id")).values("n")
+        exec_counted: Any = Coalesce(Subquery(n_counted, output_field=IntegerField()), 0)
+        exec_in_time: Any = Coalesce(Subquery(n_in_time, output_field=IntegerField()), 0)
+    else:
+        # A program without CRM leads: its kit used in the field counts as execution.
+        kit_use = ActivityEvent.objects.filter(
+            program=program, actor=user, verb__in=list(KIT_USE_VERBS)
+        )
+        # until someone uses the kit there is nothing to judge yet
+        exec_counted = Value(1 if facts.has_kit_use else 0)
+        exec_in_time = Case(When(Exists(kit_use), then=Value(1)), default=Value(0))
     return (
         Membership.objects.filter(
-            org=program.org, role__in=[Role.REP, Role.PARTNER_REP], team_id__in=team_ids
+            org=program.org, role__in=list(SELLING_ROLES), team_id__in=team_ids
         )
         .annotate(
             informed=Exists(
                 ActivityEvent.objects.filter(
-                    program=program, actor=user, verb__in=["brief.opened", "brief.acknowledged"]
+                    program=program, actor=user, verb__in=list(INFORMED_VERBS)
                 )
             ),
             completed=Coalesce(Subquery(completions, output_field=IntegerField()), 0),
@@ -132,22 +189,24 @@ def annotated_reps(program: Program, team_ids: set[int]) -> QuerySet[Membership]
                 )
             ),
             pulse=Subquery(latest_pulse, output_field=FloatField()),
-            leads=Coalesce(Subquery(lead_count, output_field=IntegerField()), 0),
-            leads_within=Coalesce(Subquery(within, output_field=IntegerField()), 0),
+            exec_counted=exec_counted,
+            exec_in_time=exec_in_time,
         )
         .annotate(
-            trained=Q(completed__gte=required) if required else Value(False),
+            trained=Q(completed__gte=facts.required_training)
+            if facts.required_training
+            else Value(False, output_field=BooleanField()),
             bought_in=Q(pulse__gte=BOUGHT_IN_AVERAGE),
-            # at least 90 % of the rep's program leads first touched within the SLA; for a
-            # program without leads, having used its kit in the field
-            executing=Q(leads__gt=0) & Q(leads_within__gte=F("leads") * 0.9)
-            if has_leads(program)
-            else Exists(
-                ActivityEvent.objects.filter(program=program, actor=user, verb__in=PROGRAM_ACTIVITY)
-            ),
-            delivering=Q(team_id__in=delivering) if delivering else Value(False),
+            answered_pulse=Q(pulse__isnull=False),
+            executing=Q(exec_counted__gt=0)
+            & Q(exec_in_time__gte=F("exec_counted") * EXECUTING_SHARE),
+            exec_applicable=Q(exec_counted__gt=0),
         )
     )
+
+
+COUNTED = ["informed", "trained", "understood", "bought_in", "answered_pulse", "executing",
+           "exec_applicable"]  # fmt: skip
 
 
 @dataclass
@@ -157,60 +216,140 @@ class Row:
     team: Team | None
     depth: int = 0
     reps: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED, 0))
+    delivering_reps: int = 0  # reps in teams at or above their targets
+    judged_reps: int = 0  # reps in teams with a judged target
+    targeted_reps: int = 0  # reps in teams with any target (judged or not yet)
     shares: dict[str, float | None] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)  # stages withheld for privacy
+    why: dict[str, str] = field(default_factory=dict)  # stage → why it has no number
     score: int | None = None
+
+    def add(self, other: Row) -> None:
+        self.reps += other.reps
+        self.delivering_reps += other.delivering_reps
+        self.judged_reps += other.judged_reps
+        self.targeted_reps += other.targeted_reps
+        for key in COUNTED:
+            self.counts[key] += other.counts[key]
 
     @property
     def heat(self) -> dict[str, str]:
         """A colour bucket per stage for the heatmap: h0 … h10, or nodata."""
-        return {
-            s: "nodata" if v is None or not self.reps else f"h{int(v // 10)}"
-            for s, v in self.shares.items()
-        }
+        return {s: "nodata" if v is None else f"h{int(v // 10)}" for s, v in self.shares.items()}
 
     @property
     def label(self) -> str:
         return self.team.name if self.team else "All audience teams"
 
 
-def _finish(row: Row, ok: Applicable) -> Row:
-    row.shares = {
-        s: (round(100 * row.counts[s] / row.reps, 1) if row.reps else 0.0) if ok.has(s) else None
-        for s in STAGES
+def _finish(row: Row, ok: Applicable, anonymous: bool) -> Row:
+    denominators = {
+        "informed": row.reps,
+        "trained": row.reps if ok.trained else 0,
+        "understood": row.reps if ok.understood else 0,
+        "bought_in": row.reps if ok.bought_in else 0,
+        "executing": row.counts["exec_applicable"],
+        "delivering": row.judged_reps,
     }
+    numerators = {**row.counts, "delivering": row.delivering_reps}
+    row.shares = {
+        s: round(100 * numerators[s] / d, 1) if (d := denominators[s]) else None for s in STAGES
+    }
+    if anonymous and row.counts["answered_pulse"] < MIN_GROUP and ok.bought_in:
+        row.shares["bought_in"] = None
+        row.hidden.add("bought_in")
+    row.why = {s: _why(s, row, ok) for s in STAGES if row.shares[s] is None}
     row.score = lockstep_score(row.shares) if row.reps else None
     return row
 
 
-def lockstep_score(shares: dict[str, float | None]) -> int:
-    """Weighted mean of the stage percentages that have data, 0–100."""
+def _why(stage: str, row: Row, ok: Applicable) -> str:
+    if not row.reps:
+        return "no reps"
+    if stage in row.hidden:
+        return f"hidden: fewer than {MIN_GROUP} answers"
+    reasons = {
+        "trained": "no required training",
+        "understood": "no knowledge check",
+        "bought_in": "no pulse round",
+        "executing": "no leads or kit use yet",
+    }
+    if stage == "delivering":
+        return "too early to judge" if row.targeted_reps else "no target"
+    return reasons.get(stage, "no data yet")
+
+
+def lockstep_score(shares: dict[str, float | None]) -> int | None:
+    """Weighted mean of the stage percentages that have data, 0–100 (None without any)."""
     weights = {s: w for s, w in SCORE_WEIGHTS.items() if shares.get(s) is not None}
     total = sum(weights.values())
     if not total:
-        return 0
+        return None
     return round(sum(float(shares[s] or 0) * w for s, w in weights.items()) / total)
 
 
-def program_funnel(program: Program, only_team_ids: set[int] | None = None) -> dict[str, Any]:
-    """Rows per audience team (rolled up through sub-teams), and the program total."""
-    ok = applicable(program)
-    audience = audience_team_ids(program)
-    per_team = (
-        annotated_reps(program, audience)
-        .values("team_id")
-        .annotate(
-            n=Count("id"),
-            **{f"c_{s}": Count("id", filter=Q(**{s: True})) for s in STAGES},
+@dataclass(frozen=True)
+class FunnelContext:
+    """What every funnel computation needs, loaded once."""
+
+    program: Program
+    tree: TeamTree
+    audience: set[int]
+    facts: Facts
+    progress: list[TargetProgress]
+    judged_teams: set[int]
+    delivering_teams: set[int]
+    targeted_teams: set[int]
+    now: dt.datetime
+
+    @property
+    def applicable(self) -> Applicable:
+        return Applicable(
+            trained=self.facts.required_training > 0,
+            understood=self.facts.has_check,
+            bought_in=self.facts.has_pulse,
+            executing=True,
+            delivering=bool(self.judged_teams & self.audience),
         )
+
+
+def load(program: Program, now: dt.datetime | None = None) -> FunnelContext:
+    tree = TeamTree.load(program.org)
+    audience = tree.descendants(program.audience.values_list("id", flat=True))
+    progress = targets_vs_actuals(program, tree=tree)
+    judged, delivering = delivering_team_ids(progress, tree)
+    targeted = tree.descendants({p.target.team_id for p in progress})
+    return FunnelContext(
+        program=program,
+        tree=tree,
+        audience=audience,
+        facts=program_facts(program),
+        progress=progress,
+        judged_teams=judged,
+        delivering_teams=delivering,
+        targeted_teams=targeted,
+        now=now or timezone.now(),
+    )
+
+
+def program_funnel(
+    program: Program, only_team_ids: set[int] | None = None, ctx: FunnelContext | None = None
+) -> dict[str, Any]:
+    """Rows per audience team (rolled up through sub-teams), and the program total."""
+    ctx = ctx or load(program)
+    ok = ctx.applicable
+    flags = {key: Count("id", filter=Q(**{key: True})) for key in COUNTED}
+    per_team = (
+        annotated_reps(program, ctx.audience, ctx.facts, ctx.now)
+        .values("team_id")
+        .annotate(n=Count("id"), **flags)
         .order_by()
     )
     direct: dict[int, dict[str, Any]] = {r["team_id"]: dict(r) for r in per_team}
-    teams = {t.pk: t for t in Team.objects.filter(pk__in=audience)}
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for team in sorted(teams.values(), key=lambda t: t.name):
-        parent = team.parent_id if team.parent_id in teams else None
-        children[parent].append(team.pk)
+    teams = {t.pk: t for t in Team.objects.filter(pk__in=ctx.audience)}
+    roots = [t for t in ctx.audience if ctx.tree.parents.get(t) not in ctx.audience]
+    roots.sort(key=lambda t: ctx.tree.names[t])
     rows: list[Row] = []
     total = Row(team=None)
 
@@ -219,64 +358,78 @@ def program_funnel(program: Program, only_team_ids: set[int] | None = None) -> d
         rows.append(row)
         own = direct.get(team_id)
         if own:
-            row.reps += own["n"]
-            for s in STAGES:
-                row.counts[s] += own[f"c_{s}"]
-        for child in children.get(team_id, []):
-            sub = walk(child, depth + 1)
-            row.reps += sub.reps
-            for s in STAGES:
-                row.counts[s] += sub.counts[s]
-        _finish(row, ok)
+            row.reps = own["n"]
+            row.counts = {key: own[key] for key in COUNTED}
+            if team_id in ctx.targeted_teams:
+                row.targeted_reps = own["n"]
+            if team_id in ctx.judged_teams:
+                row.judged_reps = own["n"]
+                if team_id in ctx.delivering_teams:
+                    row.delivering_reps = own["n"]
+        for child in ctx.tree.children.get(team_id, []):
+            if child in ctx.audience:
+                row.add(walk(child, depth + 1))
+        _finish(row, ok, ctx.facts.anonymous)
         return row
 
-    for root in children.get(None, []):
-        top = walk(root, 0)
-        total.reps += top.reps
-        for s in STAGES:
-            total.counts[s] += top.counts[s]
-    _finish(total, ok)
+    for root in roots:
+        total.add(walk(root, 0))
+    _finish(total, ok, ctx.facts.anonymous)
     if only_team_ids is not None:
         rows = [r for r in rows if r.team and r.team.pk in only_team_ids]
-        total = _finish(
-            _sum_rows([r for r in rows if r.team and r.team.parent_id not in only_team_ids], ok), ok
-        )
+        visible = Row(team=None)
+        for r in rows:
+            if r.team and r.team.parent_id not in only_team_ids:
+                visible.add(r)
+        total = _finish(visible, ok, ctx.facts.anonymous)
     return {
         "rows": rows,
         "total": total,
         "applicable": ok,
+        "anonymous": ctx.facts.anonymous,
         "stages": STAGES,
         "labels": STAGE_LABELS,
+        "progress": ctx.progress,
     }
 
 
-def _sum_rows(rows: list[Row], ok: Applicable) -> Row:
-    total = Row(team=None)
-    for row in rows:
-        total.reps += row.reps
-        for s in STAGES:
-            total.counts[s] += row.counts[s]
-    return total
-
-
-def team_reps(program: Program, team_ids: set[int]) -> list[dict[str, Any]]:
-    """The reps of some teams with the stages each reached and what each is missing."""
-    ok = applicable(program)
-    reps = (
-        annotated_reps(program, team_ids)
-        .select_related("user", "team")
+def team_reps(
+    program: Program, team_ids: set[int], ctx: FunnelContext | None = None
+) -> list[dict[str, Any]]:
+    """The reps of some teams with the stages each reached and what each is missing. With
+    an anonymous pulse nobody's Bought in (or pulse) is shown."""
+    ctx = ctx or load(program)
+    ok = ctx.applicable
+    rows = (
+        annotated_reps(program, team_ids & ctx.audience, ctx.facts, ctx.now)
         .order_by("team__name", "user__last_name", "user__first_name")
-    )
+        .values(
+            "id", "team_id", "team__name", "user__first_name", "user__last_name", "user__email",
+            "informed", "trained", "understood", "bought_in", "pulse", "executing",
+            "exec_applicable",
+        )
+    )  # fmt: skip
     result = []
-    for rep in reps:
-        reached = {s: bool(getattr(rep, s, False)) for s in STAGES}
-        missing = [STAGE_LABELS[s] for s in STAGES if ok.has(s) and not reached[s]]
+    for rep in rows:
+        team_id = rep["team_id"]
+        judged = team_id in ctx.judged_teams
+        show_pulse = ok.bought_in and not ctx.facts.anonymous
+        reached: dict[str, bool | None] = {
+            "informed": bool(rep["informed"]),
+            "trained": bool(rep["trained"]) if ok.trained else None,
+            "understood": bool(rep["understood"]) if ok.understood else None,
+            "bought_in": bool(rep["bought_in"]) if show_pulse else None,
+            "executing": bool(rep["executing"]) if rep["exec_applicable"] else None,
+            "delivering": (team_id in ctx.delivering_teams) if judged else None,
+        }
+        name = f"{rep['user__first_name']} {rep['user__last_name']}".strip()
         result.append(
             {
-                "member": rep,
+                "name": name or rep["user__email"],
+                "team_name": rep["team__name"],
                 "reached": reached,
-                "missing": missing,
-                "pulse": getattr(rep, "pulse", None),
+                "missing": [STAGE_LABELS[s] for s in STAGES if reached[s] is False],
+                "pulse": rep["pulse"] if show_pulse else None,
             }
         )
     return result

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from lockstep.briefs.selectors import rep_programs
+from lockstep.core.errors import is_htmx
 from lockstep.core.models import AuditLog
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.core.tenancy import OrgRequest, org_view
@@ -22,7 +23,6 @@ from lockstep.orgs.selectors import (
     my_reps,
     team_rows,
     team_scope,
-    with_descendants,
 )
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program, ProgramStatus
@@ -68,7 +68,8 @@ def home(request: OrgRequest) -> HttpResponse:
 @require_GET
 def program_funnel(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
-    data = funnel.program_funnel(program, only_team_ids=team_scope(request.membership))
+    ctx = funnel.load(program)
+    data = funnel.program_funnel(program, only_team_ids=team_scope(request.membership), ctx=ctx)
     context = {"program": program, **data, "weights": funnel.SCORE_WEIGHTS}
     return render(request, "insights/funnel.html", context)
 
@@ -81,13 +82,16 @@ def team_drilldown(request: OrgRequest, program_id: int, team_id: int) -> HttpRe
     allowed = audience_team_ids(program)
     if team.pk not in allowed:
         raise Http404("No such team in this funnel")
-    reps = funnel.team_reps(program, with_descendants(request.org, [team.pk]) & allowed)
+    ctx = funnel.load(program)
+    reps = funnel.team_reps(program, ctx.tree.descendants([team.pk]) & allowed, ctx=ctx)
     context = {
         "program": program,
         "team": team,
         "reps": reps,
         "stages": funnel.STAGES,
         "labels": funnel.STAGE_LABELS,
-        "applicable": funnel.applicable(program),
+        "anonymous": ctx.facts.anonymous,
     }
+    if is_htmx(request):
+        return render(request, "insights/team_reps.html#drilldown", context)
     return render(request, "insights/team_reps.html", context)

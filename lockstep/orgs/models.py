@@ -87,6 +87,11 @@ class Organization(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def business_minutes_per_day(self) -> int:
+        start, end = self.business_day_start, self.business_day_end
+        return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
 
 class Channel(models.TextChoices):
     DIRECT = "direct", "Direct"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -14,45 +15,92 @@ from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
 
 
+@dataclass(frozen=True)
+class TeamTree:
+    """An organization's teams loaded once (one query): walk up and down without asking
+    the database again. Pages load it once and pass it to the helpers that need it."""
+
+    parents: dict[int, int | None]
+    names: dict[int, str]
+    channels: dict[int, str]
+    children: dict[int | None, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, org: Organization) -> TeamTree:
+        parents: dict[int, int | None] = {}
+        names: dict[int, str] = {}
+        channels: dict[int, str] = {}
+        children: dict[int | None, list[int]] = defaultdict(list)
+        rows = Team.objects.for_org(org).order_by("name").values_list(
+            "id", "parent_id", "name", "channel"
+        )
+        for team_id, parent_id, name, channel in rows:
+            parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
+            children[parent_id].append(team_id)
+        return cls(parents, names, channels, dict(children))
+
+    def descendants(self, team_ids: Iterable[int]) -> set[int]:
+        """The given teams and every team below them."""
+        seen: set[int] = set()
+        stack = [t for t in team_ids if t in self.parents]
+        while stack:
+            team_id = stack.pop()
+            if team_id not in seen:
+                seen.add(team_id)
+                stack.extend(self.children.get(team_id, []))
+        return seen
+
+    def ancestors(self, team_ids: Iterable[int | None]) -> set[int]:
+        """Every team above the given ones, not the teams themselves."""
+        found: set[int] = set()
+        for team_id in team_ids:
+            parent = self.parents.get(team_id) if team_id else None
+            while parent is not None and parent not in found:
+                found.add(parent)
+                parent = self.parents.get(parent)
+        return found
+
+    def is_leaf(self, team_id: int) -> bool:
+        return not self.children.get(team_id)
+
+    def depth_first(self, roots: Iterable[int]) -> list[tuple[int, int]]:
+        """(team id, depth) in tree order, children by name."""
+        out: list[tuple[int, int]] = []
+
+        def walk(team_id: int, depth: int) -> None:
+            out.append((team_id, depth))
+            for child in self.children.get(team_id, []):
+                walk(child, depth + 1)
+
+        for root in roots:
+            walk(root, 0)
+        return out
+
+
 def team_children_map(org: Organization) -> dict[int | None, list[int]]:
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for team_id, parent_id in Team.objects.for_org(org).values_list("id", "parent_id"):
-        children[parent_id].append(team_id)
-    return children
+    return TeamTree.load(org).children
 
 
-def with_descendants(org: Organization, team_ids: Iterable[int]) -> set[int]:
-    """The given teams and every team below them (one query, whatever the depth)."""
-    children = team_children_map(org)
-    seen: set[int] = set()
-    stack = list(team_ids)
-    while stack:
-        team_id = stack.pop()
-        if team_id in seen:
-            continue
-        seen.add(team_id)
-        stack.extend(children.get(team_id, []))
-    return seen
+def with_descendants(
+    org: Organization, team_ids: Iterable[int], tree: TeamTree | None = None
+) -> set[int]:
+    """The given teams and every team below them (one query, or none with a loaded tree)."""
+    return (tree or TeamTree.load(org)).descendants(team_ids)
 
 
-def ancestor_ids(org: Organization, team_ids: Iterable[int | None]) -> set[int]:
+def ancestor_ids(
+    org: Organization, team_ids: Iterable[int | None], tree: TeamTree | None = None
+) -> set[int]:
     """Every team above the given ones (their region, its parent…), not the teams themselves."""
-    parents = dict(Team.objects.for_org(org).values_list("id", "parent_id"))
-    found: set[int] = set()
-    for team_id in team_ids:
-        parent = parents.get(team_id) if team_id else None
-        while parent is not None and parent not in found:
-            found.add(parent)
-            parent = parents.get(parent)
-    return found
+    return (tree or TeamTree.load(org)).ancestors(team_ids)
 
 
-def leader_team_ids(membership: Membership) -> set[int]:
+def leader_team_ids(membership: Membership, tree: TeamTree | None = None) -> set[int]:
     """The teams a sales leader leads, with their sub-teams (empty for other roles)."""
     if membership.role != Role.SALES_LEADER:
         return set()
     led = list(membership.led_teams.values_list("id", flat=True))
-    return with_descendants(membership.org, led)
+    return with_descendants(membership.org, led, tree)
 
 
 def team_scope(membership: Membership) -> set[int] | None:
@@ -111,3 +159,16 @@ def team_rows(org: Organization, only: set[int] | None = None) -> list[dict[str,
     if only is not None:
         rows = [row for row in rows if row["team"].pk in only]
     return rows
+
+
+def visible_members(membership: Membership) -> QuerySet[Membership]:
+    """The organization's people a member may see: everyone, or for a sales leader the
+    people of the teams they lead (their reps and the teams' other leaders)."""
+    from django.db.models import Q
+
+    members = Membership.objects.for_org(membership.org)
+    scope = team_scope(membership)
+    if scope is not None:
+        leading = Membership.objects.filter(led_teams__in=scope).values("pk")
+        members = members.filter(Q(team_id__in=scope) | Q(pk__in=leading))
+    return members

@@ -92,3 +92,14 @@ def access_check_question(
     if question is None:
         raise Http404("No such question")
     return question
+
+
+def access_live_program(
+    membership: Membership, program_id: int, *, for_update: bool = False
+) -> Program:
+    """A program the member may see that is live: training, the check and the pulse open
+    at launch (before and after, the same 404 as a program that does not exist)."""
+    program = access_program(membership, program_id, for_update=for_update)
+    if program.status != "live":
+        raise Http404("This opens at launch")
+    return program

@@ -262,6 +262,12 @@ class TargetMetric(models.TextChoices):
     UNITS = "units", "Units"
 
 
+# Metrics counted in whole units (the rest are amounts of money).
+COUNT_METRICS = frozenset(
+    {TargetMetric.LEADS_WORKED, TargetMetric.MEETINGS, TargetMetric.OPPORTUNITIES}
+)
+
+
 class TargetPeriod(models.TextChoices):
     PROGRAM = "program", "Whole program"
     MONTH = "month", "Per month"

@@ -69,6 +69,7 @@ class AssetFact:
     title: str
     expires_on: dt.date | None
     partner_visible: bool
+    has_owner: bool = True
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class TrainingFact:
     minutes: int
     required: bool
     starts_at: dt.datetime | None = None
+    has_join_link: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class ProgramFacts:
     teams: dict[int, TeamFact]
     audience_ids: frozenset[int]  # as chosen, before expanding regions
     activities: list[ActivityFact] = field(default_factory=list)
-    endorsement_count: int = 0
+    endorsement_count: int = 0  # by leaders of audience teams
+    preview_held: bool = False  # the program went through a preview round with sales
     champion_team_ids: frozenset[int] = frozenset()
     open_feedback_count: int = 0
     wiifm: str = ""
@@ -245,13 +248,16 @@ class _Audience:
 
 
 def _late_activities(facts: ProgramFacts) -> list[str]:
+    """Selling in happens before launch: an activity on the launch day itself is too late."""
     if facts.launch_date is None:
         return []
+    launch = facts.launch_date
     return [
-        f"The {activity.kind_label.lower()} on {_date(activity.date)} is after "
-        f"the launch date ({_date(facts.launch_date)})"
+        f"The {activity.kind_label.lower()} on {_date(activity.date)} is "
+        + ("on" if activity.date == launch else "after")
+        + f" the launch date ({_date(launch)}): sell the program in before it goes live"
         for activity in facts.activities
-        if activity.date > facts.launch_date
+        if activity.date >= launch
     ]
 
 
@@ -283,7 +289,12 @@ def _buy_in(facts: ProgramFacts, audience: _Audience) -> _Rule:
     messages = []
     endorsed = facts.endorsement_count >= 1
     if not endorsed:
-        messages.append("No sales leader has endorsed this program yet.")
+        messages.append("No sales leader of an audience team has endorsed this program yet.")
+    if not facts.preview_held:
+        messages.append(
+            "No preview round yet: put the program in preview so sales sees it and gives "
+            "feedback before it is ready."
+        )
     championed = audience.selling & facts.champion_team_ids
     missing = len(audience.selling) - len(championed)
     if missing:
@@ -347,6 +358,19 @@ def _expired_assets(facts: ProgramFacts) -> list[str]:
     ]
 
 
+def _unowned_assets(facts: ProgramFacts) -> list[str]:
+    """Every asset needs someone who keeps it current, and a date when it goes stale."""
+    messages = []
+    for a in facts.assets:
+        gaps = [g for g, bad in (("no owner", not a.has_owner),
+                                 ("no expiry date", a.expires_on is None)) if bad]  # fmt: skip
+        if gaps:
+            messages.append(
+                f"The {_lower_first(a.kind_label)} “{a.title}” has {' and '.join(gaps)}."
+            )
+    return messages
+
+
 def _partner_gap(facts: ProgramFacts, audience: _Audience) -> list[str]:
     partners = any(facts.teams[t].channel == "partner" for t in audience.selling)
     visible = any(a.partner_visible and _is_valid(a, facts.today) for a in facts.assets)
@@ -359,7 +383,12 @@ def _kit(facts: ProgramFacts, audience: _Audience) -> _Rule:
     if not facts.assets:
         message = "The rep kit is empty: add the brief, talk track and FAQ reps need."
         return State.EMPTY, _findings(Question.KIT, [message])
-    messages = _missing_kinds(facts) + _expired_assets(facts) + _partner_gap(facts, audience)
+    messages = (
+        _missing_kinds(facts)
+        + _expired_assets(facts)
+        + _unowned_assets(facts)
+        + _partner_gap(facts, audience)
+    )
     return _partial_unless(Question.KIT, messages)
 
 
@@ -428,6 +457,11 @@ def _training(facts: ProgramFacts) -> _Rule:
     if not required:
         messages.append("No training item is required.")
     messages.extend(_late_sessions(facts))
+    messages.extend(
+        f"The live session “{item.title}” has no joining link."
+        for item in facts.training
+        if item.kind == "live" and not item.has_join_link
+    )
     return _partial_unless(Question.TRAINING, messages)
 
 

@@ -4,15 +4,18 @@ readiness facts. Read-only; services and the floors above call these."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from lockstep.core.events import Verb
 from lockstep.core.permissions import Role
-from lockstep.orgs.models import AssetKind, Membership, Team
+from lockstep.orgs.models import AssetKind, Membership
 from lockstep.orgs.selectors import (
+    TeamTree,
     ancestor_ids,
     leader_team_ids,
     reps_in_teams,
@@ -20,7 +23,13 @@ from lockstep.orgs.selectors import (
     with_descendants,
 )
 from lockstep.programs import readiness as rd
-from lockstep.programs.models import CheckQuestion, Program, ProgramStatus, PulseRound
+from lockstep.programs.models import (
+    COUNT_METRICS,
+    CheckQuestion,
+    Program,
+    ProgramStatus,
+    PulseRound,
+)
 
 
 def audience_team_ids(program: Program) -> set[int]:
@@ -72,10 +81,36 @@ def has_real_check(program: Program) -> bool:
     return CheckQuestion.objects.filter(knowledge_check__program=program).exists()
 
 
+def audience_endorsements(program: Program, tree: TeamTree | None = None) -> int:
+    """Endorsements by leaders who lead a team of the audience (or a region above one)."""
+    tree = tree or TeamTree.load(program.org)
+    audience = tree.descendants(program.audience.values_list("id", flat=True))
+    endorsers = list(program.endorsements.values_list("leader_id", flat=True))
+    led: dict[int, set[int]] = {}
+    rows = (
+        Membership.objects.for_org(program.org)
+        .filter(user_id__in=endorsers, role=Role.SALES_LEADER)
+        .values_list("user_id", "led_teams")
+    )
+    for user_id, team_id in rows:
+        if team_id is not None:
+            led.setdefault(user_id, set()).add(team_id)
+    return sum(1 for user_id in endorsers if tree.descendants(led.get(user_id, ())) & audience)
+
+
+def preview_held(program: Program) -> bool:
+    """The program has been (or is) in preview: sales saw it before it was ready."""
+    return (
+        program.status == ProgramStatus.PREVIEW
+        or program.events.filter(verb=Verb.PROGRAM_PREVIEW).exists()
+    )
+
+
 def collect_facts(program: Program) -> rd.ProgramFacts:
     org = program.org
+    tree = TeamTree.load(org)
     teams = {
-        t.id: rd.TeamFact(t.id, t.name, t.parent_id, t.channel) for t in Team.objects.for_org(org)
+        t: rd.TeamFact(t, tree.names[t], tree.parents[t], tree.channels[t]) for t in tree.parents
     }
     kinds = dict(AssetKind.choices)
     activities = [
@@ -83,12 +118,13 @@ def collect_facts(program: Program) -> rd.ProgramFacts:
         for a in program.activities.prefetch_related("teams")
     ]
     return rd.ProgramFacts(
-        today=timezone.localdate(),
+        today=timezone.localdate(timezone=org.tzinfo),
         launch_date=program.launch_date,
         teams=teams,
         audience_ids=frozenset(program.audience.values_list("id", flat=True)),
         activities=activities,
-        endorsement_count=program.endorsements.count(),
+        endorsement_count=audience_endorsements(program, tree),
+        preview_held=preview_held(program),
         champion_team_ids=frozenset(program.champions.values_list("team_id", flat=True)),
         open_feedback_count=program.feedback.filter(addressed_at__isnull=True).count(),
         wiifm=program.wiifm,
@@ -97,13 +133,27 @@ def collect_facts(program: Program) -> rd.ProgramFacts:
         incentive_currency=program.incentive_currency,
         proof_points=program.proof_points,
         assets=[
-            rd.AssetFact(a.kind, kinds[a.kind], a.title, a.expires_on, a.partner_visible)
+            rd.AssetFact(
+                a.kind,
+                kinds[a.kind],
+                a.title,
+                a.expires_on,
+                a.partner_visible,
+                has_owner=a.owner_id is not None,
+            )
             for a in program.assets.all()
         ],
         required_asset_kinds=[(k, kinds.get(k, k)) for k in org.required_asset_kinds],
         targets=[rd.TargetFact(t.team_id, t.status) for t in program.targets.all()],
         training=[
-            rd.TrainingFact(t.title, t.kind, t.duration_minutes, t.required, t.starts_at)
+            rd.TrainingFact(
+                t.title,
+                t.kind,
+                t.duration_minutes,
+                t.required,
+                t.starts_at,
+                has_join_link=bool(t.join_url),
+            )
             for t in program.training.all()
         ],
         has_knowledge_check=has_real_check(program),
@@ -125,7 +175,10 @@ def rep_target_share(program: Program, membership: Membership) -> list[dict[str,
         covered = with_descendants(program.org, [target.team_id])
         count = reps_in_teams(program.org, covered).count() or 1
         share: Decimal = target.value / count
-        shares.append({"target": target, "reps": count, "share": share})
+        # a share of 0.9 opportunities is one opportunity to bring, not 0.9
+        whole = target.metric in COUNT_METRICS
+        rounded = Decimal(math.ceil(share)) if whole else share.quantize(Decimal("1"))
+        shares.append({"target": target, "reps": count, "share": rounded, "whole": whole})
     return shares
 
 

@@ -7,6 +7,7 @@ which transitions exist, that a closed program is frozen) are enforced here and 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +49,7 @@ from lockstep.programs.models import (
     TrainingItem,
     TrainingKind,
 )
-from lockstep.programs.selectors import in_audience, program_readiness, selling_team_ids
+from lockstep.programs.selectors import collect_facts, in_audience, selling_team_ids
 from lockstep.programs.tasks import announce_launch, send_session_invites
 
 
@@ -60,13 +61,55 @@ class ProgramClosed(Conflict):
     pass
 
 
-class LaunchRefused(ProgramError):
-    def __init__(self, readiness: rd.Readiness, threshold: int) -> None:
-        super().__init__(
-            f"The readiness score is {readiness.score}, below the threshold of {threshold}."
-        )
-        self.readiness = readiness
-        self.threshold = threshold
+@dataclass(frozen=True)
+class Gate:
+    """What "ready" means: sold in, not only written. A program becomes ready (and goes
+    live) when its readiness reaches the organization's threshold, a leader of an audience
+    team has endorsed it and sales saw it in a preview round — or an owner records an
+    exception with a written reason (docs/readiness.md)."""
+
+    readiness: rd.Readiness
+    threshold: int
+    endorsed: bool
+    previewed: bool
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        if not self.readiness.passes(self.threshold):
+            reasons.append(
+                f"The readiness score is {self.readiness.score}, below the threshold of "
+                f"{self.threshold}."
+            )
+        if not self.endorsed:
+            reasons.append("No sales leader of an audience team has endorsed it.")
+        if not self.previewed:
+            reasons.append("Sales has not seen it in a preview round.")
+        return reasons
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+
+def launch_gate(program: Program) -> Gate:
+    facts = collect_facts(program)
+    return Gate(
+        readiness=rd.score(facts),
+        threshold=program.org.readiness_threshold,
+        endorsed=facts.endorsement_count >= 1,
+        previewed=facts.preview_held,
+    )
+
+
+class GateRefused(ProgramError):
+    def __init__(self, gate: Gate, to: str) -> None:
+        verb = "go live" if to == ProgramStatus.LIVE else "be ready"
+        super().__init__(f"The program cannot {verb} yet: " + " ".join(gate.reasons))
+        self.gate = gate
+        self.readiness = gate.readiness
+        self.threshold = gate.threshold
+        self.to = to
 
 
 def ensure_editable(program: Program) -> None:
@@ -172,18 +215,18 @@ def transition(
             f"{ProgramStatus(to).label.lower()}."
         )
     note = ""
-    if to == ProgramStatus.LIVE:
-        result = program_readiness(program)
-        threshold = program.org.readiness_threshold
-        if not result.passes(threshold):
+    if to in (ProgramStatus.READY, ProgramStatus.LIVE):
+        gate = launch_gate(program)
+        if not gate.passed:
             if not override_reason.strip() or not role_can(acting_role, Perm.OVERRIDE_GATE):
-                raise LaunchRefused(result, threshold)
+                raise GateRefused(gate, to)
             program.override_reason = override_reason.strip()
             program.override_by = acting_user
-            note = f"Launched at {result.score} below the threshold {threshold}: {override_reason}"
-        program.launched_at = timezone.now()
-        program.launch_score = result.score
-        PulseRound.objects.get_or_create(org=program.org, program=program, day_offset=0)
+            note = f"Exception to the gate ({' '.join(gate.reasons)}): {override_reason.strip()}"
+        if to == ProgramStatus.LIVE:
+            program.launched_at = timezone.now()
+            program.launch_score = gate.readiness.score
+            PulseRound.objects.get_or_create(org=program.org, program=program, day_offset=0)
     before = program.status
     program.status = to
     program.save()

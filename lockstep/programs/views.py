@@ -198,8 +198,8 @@ def program_transition(request: OrgRequest, program_id: int) -> HttpResponse:
             override_reason=form.cleaned_data["override_reason"],
             acting_role=request.membership.role,
         )
-    except services.LaunchRefused as refused:
-        context = detail_context(request, program, launch_refused=refused)
+    except services.GateRefused as refused:
+        context = detail_context(request, program, gate_refused=refused)
         return render(request, "programs/detail.html", context, status=400)
     messages.success(request, f"“{program.name}” is now {program.get_status_display().lower()}.")
     return redirect(url)

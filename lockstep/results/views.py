@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lockstep.core.errors import DomainError
 from lockstep.core.params import posted_id, posted_ids
+from lockstep.core.templatetags.lockstep_tags import counted
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
@@ -65,6 +66,7 @@ def my_leads(request: OrgRequest) -> HttpResponse:
         "leading": leading,
         "reps": my_reps(request.membership).select_related("user", "team") if leading else [],
         "summary": metrics.sla_summary(workable_leads(request.membership)),
+        "day_minutes": request.org.business_minutes_per_day,
     }
     return render(request, "results/my_leads.html", context)
 
@@ -113,7 +115,7 @@ def reject(request: OrgRequest) -> HttpResponse:
         count = services.reject_leads(
             leads=leads, user=request.user, reason=reason, comment=comment
         )
-        messages.success(request, f"{count} lead(s) rejected: {reason.label}.")
+        messages.success(request, f"{counted(count, 'lead', 'leads')} rejected: {reason.label}.")
     return redirect("results:my_leads", org_slug=request.org.slug)
 
 
@@ -146,7 +148,7 @@ def unmatched(request: OrgRequest) -> HttpResponse:
             moved = services.assign_to_program(
                 org=request.org, acting_user=request.user, lead_ids=ids, program=program
             )
-            messages.success(request, f"{moved} lead(s) assigned to {program.name}.")
+            messages.success(request, f"{counted(moved, 'lead', 'leads')} assigned to {program.name}.")
         return redirect("results:unmatched", org_slug=request.org.slug)
     campaigns = leads.exclude(campaign="").values_list("campaign", flat=True).distinct()[:50]
     page = Paginator(leads.order_by("-created_at"), 50).get_page(request.GET.get("page"))
@@ -162,16 +164,13 @@ def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
     only = team_scope(request.membership)
     if only is not None:
         leads = leads.filter(rep_id__in=reps_in_teams(request.org, only).values("user_id"))
-    team_rows = []
+    by_team = metrics.per_team(leads, request.org)
     teams = Team.objects.for_org(request.org).filter(pk__in=selling_team_ids(program))
-    for team in teams.order_by("name"):
-        if only is not None and team.pk not in only:
-            continue
-        team_leads = leads.filter(
-            rep_id__in=reps_in_teams(request.org, [team.pk]).values("user_id")
-        )
-        if team_leads.exists():
-            team_rows.append({"team": team, "summary": metrics.sla_summary(team_leads)})
+    team_rows = [
+        {"team": team, "summary": by_team[team.pk]}
+        for team in teams.order_by("name")
+        if team.pk in by_team and (only is None or team.pk in only)
+    ]
     context = {
         "program": program,
         "team_rows": team_rows,

@@ -32,3 +32,47 @@ def minutes(value: int) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h" if not rest or hours >= 10 else f"{hours} h {rest} min"
+
+
+@register.filter
+def duration(seconds: int | float | None) -> str:
+    """Business time as people say it: "under a minute", "25 min", "3 h 10 min", "2 days"."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h" if not rest or hours >= 10 else f"{hours} h {rest} min"
+    days = round(hours / 24)
+    return f"{days} days"
+
+
+@register.filter
+def workdays(minutes: int | None, day_minutes: int = 480) -> str:
+    """Business minutes past a deadline: "40 min", "3 h", or "4 working days" beyond one
+    working day (an SLA clock counts business hours only)."""
+    if minutes is None:
+        return "—"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < day_minutes:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h" if not rest or hours >= 10 else f"{hours} h {rest} min"
+    days = round(minutes / max(day_minutes, 1))
+    return f"{days} working day{'s' if days != 1 else ''}"
+
+
+@register.filter
+def plural(count: int, forms: str) -> str:
+    """`{{ n|plural:"lead,leads" }}` → "1 lead", "3 leads"."""
+    one, _, many = forms.partition(",")
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """For Python messages: counted(3, "lead", "leads") → "3 leads"."""
+    return f"{count} {one if count == 1 else many}"

@@ -30,6 +30,8 @@ COMPANIES = [
     "Cyberdyne", "Soylent", "Aperture", "Black Mesa", "Vandelay", "Pied Piper", "Dunder",
 ]  # fmt: skip
 SUFFIXES = ["GmbH", "Ltd", "Inc.", "SA", "BV", "AB", "Pty", "KK", "S.p.A."]
+# Share of touched leads that become opportunities, by the team's hours to first touch.
+CONVERSION = {0.5: 0.4, 2: 0.32, 3: 0.22, 9: 0.08, 30: 0.03}
 
 
 def load_leads(org: Organization | None) -> Organization:
@@ -92,12 +94,14 @@ def make_leads(
         if touched and touched > now:
             touched = None
         due, seconds = sla_fields(calendar, created, touched, program.sla_hours)
+        # fast teams turn more of their leads into opportunities; slow ones visibly lag
+        converts = CONVERSION[speed[member.team_id]]
         status = (
             LeadStatus.NEW
             if touched is None
-            else rng.choice(
-                [LeadStatus.WORKING, LeadStatus.ACCEPTED, LeadStatus.REJECTED, LeadStatus.CONVERTED]
-            )
+            else LeadStatus.CONVERTED
+            if rng.random() < converts
+            else rng.choice([LeadStatus.WORKING, LeadStatus.ACCEPTED, LeadStatus.REJECTED])
         )
         reason = None
         if status == LeadStatus.REJECTED:

@@ -185,7 +185,7 @@ class Builder:
                 program = services.transition(
                     program=program, acting_user=self.marketers[0], to=status
                 )
-            except services.LaunchRefused:
+            except services.GateRefused:
                 program = services.transition(
                     program=program,
                     acting_user=self.owner,
