@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,12 +20,12 @@ from lockstep.feedback import services as feedback
 from lockstep.feedback.forms import PulseForm
 from lockstep.feedback.models import PulseResponse
 from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import TeamTree
 from lockstep.programs.access import access_program
 from lockstep.programs.forms import TextForm
 from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
 from lockstep.programs.selectors import (
     current_round,
-    has_real_check,
     in_audience,
     rep_target_share,
 )
@@ -57,8 +58,12 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
             "item_id", flat=True
         )
     )
-    check = KnowledgeCheck.objects.filter(program=program).first()
-    check_ready = check is not None and has_real_check(program)
+    check = (
+        KnowledgeCheck.objects.filter(program=program)
+        .annotate(n_questions=Count("questions"))
+        .first()
+    )
+    check_ready = check is not None and getattr(check, "n_questions", 0) > 0
     return {
         "done": done,
         "check_ready": check_ready,
@@ -70,7 +75,7 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
         "training": training,
         "required_minutes": sum(t.duration_minutes for t in training if t.required),
         "check": check if check_ready else None,
-        "shares": rep_target_share(program, membership),
+        "shares": rep_target_share(program, membership, TeamTree.load(program.org)),
         "faq": program.questions.filter(in_faq=True).order_by("-answered_at")[:30],
         **pulse_context(program, membership),
         "my_questions": program.questions.filter(asked_by=request.user)[:10],

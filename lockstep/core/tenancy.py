@@ -28,6 +28,7 @@ class OrgRequest(HttpRequest):
 
     org: Organization
     membership: Membership
+    my_memberships: list[Membership]  # every organization of this person (header switcher)
     user: User
 
 

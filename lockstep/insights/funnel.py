@@ -400,9 +400,9 @@ def team_reps(
     an anonymous pulse nobody's Bought in (or pulse) is shown."""
     ctx = ctx or load(program)
     ok = ctx.applicable
+    reps: QuerySet[Any] = annotated_reps(program, team_ids & ctx.audience, ctx.facts, ctx.now)
     rows = (
-        annotated_reps(program, team_ids & ctx.audience, ctx.facts, ctx.now)
-        .order_by("team__name", "user__last_name", "user__first_name")
+        reps.order_by("team__name", "user__last_name", "user__first_name")
         .values(
             "id", "team_id", "team__name", "user__first_name", "user__last_name", "user__email",
             "informed", "trained", "understood", "bought_in", "pulse", "executing",

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from lockstep.core.models import Notification
 from lockstep.core.permissions import Abilities, Perm, can
+from lockstep.orgs.middleware import my_memberships
 from lockstep.orgs.models import Membership
 
 
@@ -29,9 +30,8 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     }
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return context
-    context["my_orgs"] = list(
-        Membership.objects.filter(user=request.user).select_related("org").order_by("org__name")
-    )
+    known = getattr(request, "my_memberships", None)
+    context["my_orgs"] = known if known is not None else my_memberships(request.user)
     if membership is None:
         return context
     org = membership.org

@@ -12,13 +12,15 @@ from lockstep.core.tenancy import OrgRequest
 from lockstep.orgs.models import Membership
 
 
-def resolve_membership(user: Any, org_slug: str) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return (
+def my_memberships(user: Any) -> list[Membership]:
+    """Every organization a signed-in person belongs to (one query; the header's switcher
+    and the current membership both come from it)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return list(
         Membership.objects.select_related("org", "team", "user")
-        .filter(org__slug=org_slug, user=user, user__is_active=True)
-        .first()
+        .filter(user=user)
+        .order_by("org__name")
     )
 
 
@@ -44,10 +46,12 @@ class TenancyMiddleware:
         org_slug = view_kwargs.get("org_slug")
         if org_slug is None:
             return
-        membership = resolve_membership(request.user, org_slug)
+        memberships = my_memberships(request.user)
+        org_request = cast(OrgRequest, request)
+        org_request.my_memberships = memberships
+        membership = next((m for m in memberships if m.org.slug == org_slug), None)
         if membership is None:
             return
-        org_request = cast(OrgRequest, request)
         org_request.membership = membership
         org_request.org = membership.org
         now = timezone.now()

@@ -31,8 +31,10 @@ class TeamTree:
         names: dict[int, str] = {}
         channels: dict[int, str] = {}
         children: dict[int | None, list[int]] = defaultdict(list)
-        rows = Team.objects.for_org(org).order_by("name").values_list(
-            "id", "parent_id", "name", "channel"
+        rows = (
+            Team.objects.for_org(org)
+            .order_by("name")
+            .values_list("id", "parent_id", "name", "channel")
         )
         for team_id, parent_id, name, channel in rows:
             parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
@@ -99,8 +101,12 @@ def leader_team_ids(membership: Membership, tree: TeamTree | None = None) -> set
     """The teams a sales leader leads, with their sub-teams (empty for other roles)."""
     if membership.role != Role.SALES_LEADER:
         return set()
-    led = list(membership.led_teams.values_list("id", flat=True))
-    return with_descendants(membership.org, led, tree)
+    cached: set[int] | None = membership.__dict__.get("_leader_team_ids")
+    if cached is None:  # asked several times per page: once per membership object
+        led = list(membership.led_teams.values_list("id", flat=True))
+        cached = with_descendants(membership.org, led, tree)
+        membership.__dict__["_leader_team_ids"] = cached
+    return set(cached)
 
 
 def team_scope(membership: Membership) -> set[int] | None:

@@ -156,6 +156,7 @@ def change_membership(
     membership.team = team if role in SELLING_ROLES else None
     membership.save()
     membership.led_teams.set(list(led_teams) if role == Role.SALES_LEADER else [])
+    membership.__dict__.pop("_leader_team_ids", None)
     changes = diff(before, membership_fields(membership))
     if not changes:
         return "unchanged"

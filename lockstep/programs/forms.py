@@ -86,10 +86,6 @@ class ProgramForm(forms.Form):
         max_length=1000,
         help_text="CRM campaign names or codes, comma-separated: leads are matched by them.",
     )
-    sla_hours = forms.IntegerField(
-        min_value=1, max_value=200, initial=4, required=False,
-        label="First-touch SLA for its leads (business hours)",
-    )  # fmt: skip
     reminder_days = forms.IntegerField(
         min_value=1, max_value=60, initial=3, required=False,
         label="Remind unread briefs after (days)",
@@ -149,7 +145,6 @@ class ProgramForm(forms.Form):
             launch_date=data["launch_date"],
             end_date=data["end_date"],
             campaign_codes=tuple(data["campaign_codes"]),
-            sla_hours=number("sla_hours"),
             reminder_days=number("reminder_days"),
             training_due_days=number("training_due_days"),
         )

@@ -23,7 +23,6 @@ class ProgramInput:
     launch_date: dt.date | None = None
     end_date: dt.date | None = None
     campaign_codes: tuple[str, ...] = ()
-    sla_hours: int = 4
     reminder_days: int = 3
     training_due_days: int = 14
 

@@ -8,7 +8,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from lockstep.core.events import Verb
@@ -25,17 +25,43 @@ from lockstep.orgs.selectors import (
 from lockstep.programs import readiness as rd
 from lockstep.programs.models import (
     COUNT_METRICS,
+    Asset,
+    Champion,
     CheckQuestion,
+    Endorsement,
+    PreviewFeedback,
     Program,
     ProgramStatus,
     PulseRound,
+    SellInActivity,
+    Target,
+)
+
+# Everything the program page shows and the readiness rules read, in one batch of queries.
+PLAN = (
+    "audience",
+    Prefetch(
+        "activities", SellInActivity.objects.select_related("owner").prefetch_related("teams")
+    ),
+    Prefetch("endorsements", Endorsement.objects.select_related("leader")),
+    Prefetch("champions", Champion.objects.select_related("user", "team")),
+    Prefetch("feedback", PreviewFeedback.objects.select_related("author", "responded_by")),
+    Prefetch("assets", Asset.objects.select_related("owner")),
+    Prefetch("targets", Target.objects.select_related("team", "responded_by")),
+    "training",
 )
 
 
-def audience_team_ids(program: Program) -> set[int]:
+def with_plan(program: Program) -> Program:
+    """Load the program's plan rows once; the readiness facts and the page reuse them."""
+    prefetch_related_objects([program], *PLAN)
+    return program
+
+
+def audience_team_ids(program: Program, tree: TeamTree | None = None) -> set[int]:
     """The chosen audience teams and every team below them."""
-    chosen = list(program.audience.values_list("id", flat=True))
-    return with_descendants(program.org, chosen)
+    chosen = [t.pk for t in program.audience.all()]
+    return with_descendants(program.org, chosen, tree)
 
 
 def selling_team_ids(program: Program) -> set[int]:
@@ -84,8 +110,8 @@ def has_real_check(program: Program) -> bool:
 def audience_endorsements(program: Program, tree: TeamTree | None = None) -> int:
     """Endorsements by leaders who lead a team of the audience (or a region above one)."""
     tree = tree or TeamTree.load(program.org)
-    audience = tree.descendants(program.audience.values_list("id", flat=True))
-    endorsers = list(program.endorsements.values_list("leader_id", flat=True))
+    audience = tree.descendants(t.pk for t in program.audience.all())
+    endorsers = [e.leader_id for e in program.endorsements.all()]
     led: dict[int, set[int]] = {}
     rows = (
         Membership.objects.for_org(program.org)
@@ -106,27 +132,29 @@ def preview_held(program: Program) -> bool:
     )
 
 
-def collect_facts(program: Program) -> rd.ProgramFacts:
+def collect_facts(program: Program, tree: TeamTree | None = None) -> rd.ProgramFacts:
+    """The readiness facts. With the plan prefetched (`with_plan`) this reads four more
+    queries (the team tree, endorsers' teams, the preview round, the check's questions)."""
     org = program.org
-    tree = TeamTree.load(org)
+    tree = tree or TeamTree.load(org)
     teams = {
         t: rd.TeamFact(t, tree.names[t], tree.parents[t], tree.channels[t]) for t in tree.parents
     }
     kinds = dict(AssetKind.choices)
     activities = [
         rd.ActivityFact(a.get_kind_display(), a.date, frozenset(t.pk for t in a.teams.all()))
-        for a in program.activities.prefetch_related("teams")
+        for a in program.activities.all()
     ]
     return rd.ProgramFacts(
         today=timezone.localdate(timezone=org.tzinfo),
         launch_date=program.launch_date,
         teams=teams,
-        audience_ids=frozenset(program.audience.values_list("id", flat=True)),
+        audience_ids=frozenset(t.pk for t in program.audience.all()),
         activities=activities,
         endorsement_count=audience_endorsements(program, tree),
         preview_held=preview_held(program),
-        champion_team_ids=frozenset(program.champions.values_list("team_id", flat=True)),
-        open_feedback_count=program.feedback.filter(addressed_at__isnull=True).count(),
+        champion_team_ids=frozenset(c.team_id for c in program.champions.all()),
+        open_feedback_count=sum(1 for f in program.feedback.all() if f.addressed_at is None),
         wiifm=program.wiifm,
         incentive_kind=program.incentive_kind,
         incentive_amount=program.incentive_amount,
@@ -161,19 +189,31 @@ def collect_facts(program: Program) -> rd.ProgramFacts:
     )
 
 
-def program_readiness(program: Program) -> rd.Readiness:
-    return rd.score(collect_facts(program))
+def program_readiness(program: Program, tree: TeamTree | None = None) -> rd.Readiness:
+    return rd.score(collect_facts(program, tree))
 
 
-def rep_target_share(program: Program, membership: Membership) -> list[dict[str, Any]]:
-    """The targets covering the rep's team, and the rep's equal share of each."""
+def rep_target_share(
+    program: Program, membership: Membership, tree: TeamTree | None = None
+) -> list[dict[str, Any]]:
+    """The targets covering the rep's team, and the rep's equal share of each (two queries
+    with a loaded tree, whatever the number of targets)."""
     if membership.team_id is None:
         return []
-    team_ids = {membership.team_id} | ancestor_ids(program.org, {membership.team_id})
+    tree = tree or TeamTree.load(program.org)
+    lineage = {membership.team_id} | tree.ancestors({membership.team_id})
+    targets = list(program.targets.filter(team_id__in=lineage).select_related("team"))
+    if not targets:
+        return []
+    headcount = dict(
+        reps_in_teams(program.org, tree.descendants(t.team_id for t in targets))
+        .values_list("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
     shares = []
-    for target in program.targets.filter(team_id__in=team_ids).select_related("team"):
-        covered = with_descendants(program.org, [target.team_id])
-        count = reps_in_teams(program.org, covered).count() or 1
+    for target in targets:
+        count = sum(headcount.get(t, 0) for t in tree.descendants([target.team_id])) or 1
         share: Decimal = target.value / count
         # a share of 0.9 opportunities is one opportunity to bring, not 0.9
         whole = target.metric in COUNT_METRICS

@@ -134,7 +134,6 @@ PROGRAM_FIELDS = (
     "campaign_codes",
     "reminder_days",
     "training_due_days",
-    "sla_hours",
 )
 
 
@@ -177,6 +176,21 @@ def update_program(*, program: Program, acting_user: User, data: ProgramInput) -
     changes = diff(before, _program_values(program))
     if changes:
         _audit(program, acting_user, Action.PROGRAM_UPDATED, program, changes=changes)
+
+
+@transaction.atomic
+def set_sla_hours(*, program: Program, acting_user: User, hours: int) -> None:
+    """The first-touch SLA of the program's leads, in business hours. Set from the
+    program's results page (`results.services.set_program_sla`, which also recomputes the
+    deadlines of its open leads)."""
+    ensure_editable(program)
+    before = program.sla_hours
+    if before == hours:
+        return
+    program.sla_hours = hours
+    program.save(update_fields=["sla_hours"])
+    _audit(program, acting_user, Action.PROGRAM_UPDATED, program,
+           changes={"sla_hours": [before, hours]})  # fmt: skip
 
 
 @transaction.atomic

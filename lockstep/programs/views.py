@@ -25,7 +25,7 @@ from lockstep.core.params import parse_month
 from lockstep.core.permissions import Perm, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
-from lockstep.orgs.selectors import ancestor_ids, leader_team_ids
+from lockstep.orgs.selectors import TeamTree, ancestor_ids, leader_team_ids
 from lockstep.programs import forms as f
 from lockstep.programs import services
 from lockstep.programs.access import (
@@ -55,6 +55,7 @@ from lockstep.programs.selectors import (
     program_readiness,
     selling_team_ids,
     visible_programs,
+    with_plan,
 )
 
 # --- list, calendar, create, edit -----------------------------------------------------
@@ -159,7 +160,6 @@ def program_edit(request: OrgRequest, program_id: int) -> HttpResponse:
         "end_date": program.end_date,
         "campaign_codes": ", ".join(program.campaign_codes),
         "reminder_days": program.reminder_days,
-        "sla_hours": program.sla_hours,
         "training_due_days": program.training_due_days,
     }
     form = f.ProgramForm(request.POST or None, org=request.org, program=program, initial=initial)
@@ -210,11 +210,18 @@ def program_transition(request: OrgRequest, program_id: int) -> HttpResponse:
 
 def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[str, Any]:
     org, membership = request.org, request.membership
-    audience_ids = audience_team_ids(program)
-    selling_ids = selling_team_ids(program)
-    readiness = program_readiness(program)
+    with_plan(program)
+    tree = TeamTree.load(org)
+    audience_ids = audience_team_ids(program, tree)
+    selling_ids = {t for t in audience_ids if tree.is_leaf(t)}
+    readiness = program_readiness(program, tree)
     can_manage = can(membership, Perm.MANAGE_PROGRAMS) and program.status != ProgramStatus.CLOSED
-    check = KnowledgeCheck.objects.filter(program=program).first()
+    check = (
+        KnowledgeCheck.objects.filter(program=program)
+        .annotate(n_questions=Count("questions"))
+        .first()
+    )
+    training = list(program.training.all())
     context: dict[str, Any] = {
         "program": program,
         "readiness": readiness,
@@ -223,26 +230,27 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
         "threshold": org.readiness_threshold,
         "can_manage": can_manage,
         "can_override": can(membership, Perm.OVERRIDE_GATE),
-        "audience": program.audience.select_related("parent"),
+        "audience": sorted(program.audience.all(), key=lambda t: t.name),
         "selling_count": len(selling_ids),
-        "activities": program.activities.prefetch_related("teams").select_related("owner"),
-        "endorsements": program.endorsements.select_related("leader"),
-        "champions": program.champions.select_related("user", "team"),
-        "feedback": program.feedback.select_related("author", "responded_by"),
-        "assets": program.assets.select_related("owner"),
-        "targets": program.targets.select_related("team", "responded_by"),
-        "training": program.training.all(),
+        "activities": program.activities.all(),
+        "endorsements": program.endorsements.all(),
+        "champions": program.champions.all(),
+        "feedback": program.feedback.all(),
+        "assets": program.assets.all(),
+        "targets": program.targets.all(),
+        "training": training,
         "check": check,
-        "today": timezone.localdate(),
-        "can_endorse": services.can_endorse(membership, program)
+        "today": timezone.localdate(timezone=org.tzinfo),
+        "can_endorse": can(membership, Perm.LEAD_TEAMS)
+        and bool(leader_team_ids(membership, tree) & audience_ids)
         and program.status != ProgramStatus.CLOSED
-        and not program.endorsements.filter(leader=request.user).exists(),
+        and all(e.leader_id != request.user.pk for e in program.endorsements.all()),
         "can_give_feedback": program.status == ProgramStatus.PREVIEW
         and in_audience(membership, program),
-        "led_team_ids": leader_team_ids(membership),
+        "led_team_ids": leader_team_ids(membership, tree),
         "next_statuses": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(ProgramStatus.choices),
-        "training_minutes": sum(t.duration_minutes for t in program.training.all() if t.required),
+        "training_minutes": sum(t.duration_minutes for t in training if t.required),
         "open_questions": program.questions.filter(answered_at__isnull=True).count(),
         "oob": False,
     }

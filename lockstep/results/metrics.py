@@ -281,7 +281,9 @@ def _actuals_by_team(
         members = Membership.objects.filter(org=org, user_id=OuterRef(field))
         return Subquery(members.values("team_id")[:1])
 
-    lead_aggs, touch_aggs, opp_aggs = {}, {}, {}
+    lead_aggs: dict[str, Any] = {}
+    touch_aggs: dict[str, Any] = {}
+    opp_aggs: dict[str, Any] = {}
     for key, window in windows.items():
         start, end = _bounds(window, org)
         lead_aggs[key] = Count("id", filter=Q(first_touch_at__gte=start, first_touch_at__lt=end))
@@ -298,20 +300,24 @@ def _actuals_by_team(
     if not windows:
         return out
     leads = Lead.objects.filter(program=program).annotate(team=team_of("rep_id"))
-    for row in leads.values("team").annotate(**lead_aggs).order_by():
+    rows: Any = leads.values("team").annotate(**lead_aggs).order_by()
+    for row in rows:
         for key in windows:
             out[(key, TargetMetric.LEADS_WORKED)][row["team"]] = Decimal(row[key])
-    touches = LeadTouch.objects.filter(lead__program=program, kind="meeting")
-    touches = touches.annotate(team=team_of("rep_id"))
-    for row in touches.values("team").annotate(**touch_aggs).order_by():
+    meetings = LeadTouch.objects.filter(lead__program=program, kind="meeting").annotate(
+        team=team_of("rep_id")
+    )
+    rows = meetings.values("team").annotate(**touch_aggs).order_by()
+    for row in rows:
         for key in windows:
             out[(key, TargetMetric.MEETINGS)][row["team"]] = Decimal(row[key])
     opps = Opportunity.objects.filter(program=program).annotate(team=team_of("owner_id"))
-    for row in opps.values("team").annotate(**opp_aggs).order_by():
+    rows = opps.values("team").annotate(**opp_aggs).order_by()
+    for row in rows:
         for name, value in row.items():
             if "|" in name:
                 key, metric = name.split("|")
-                out[(key, metric)][row["team"]] = Decimal(value or 0)
+                out[(key, metric)][row["team"]] = Decimal(str(value or 0))
     return out
 
 
