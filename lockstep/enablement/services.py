@@ -75,10 +75,11 @@ def mark_attendance(
         if _complete(item, user, source, acting_user):
             added += 1
             update_certification(program=item.program, user=user)
-    record_audit(
-        org=item.org, acting_user=acting_user, action=Action.ATTENDANCE_RECORDED, obj=item,
-        changes={"attendees_added": [None, added]},
-    )  # fmt: skip
+    if added:  # nothing new: nothing to audit
+        record_audit(
+            org=item.org, acting_user=acting_user, action=Action.ATTENDANCE_RECORDED, obj=item,
+            changes={"attendees_added": [None, added]},
+        )  # fmt: skip
     return added
 
 
