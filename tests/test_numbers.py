@@ -263,3 +263,21 @@ def test_an_endorsement_counts_only_while_its_leader_leads_an_audience_team(worl
     gate = services.launch_gate(program)
     assert not gate.endorsed
     assert "No sales leader of an audience team has endorsed it." in gate.reasons
+
+
+def test_the_funnel_as_it_stood_on_an_earlier_date(world: World) -> None:
+    from lockstep.briefs import services as briefs
+
+    program = live(world)
+    with time_machine.travel(NOW - dt.timedelta(days=10), tick=False):
+        briefs.open_brief(program=program, user=world.rep)
+    with time_machine.travel(NOW, tick=False):
+        briefs.open_brief(program=program, user=world.partner)
+        lead(world, program, world.rep, "LATE", created=NOW - dt.timedelta(days=8))
+        then = funnel.load(program, now=NOW - dt.timedelta(days=9))
+        today = funnel.load(program)
+        past = funnel.program_funnel(program, ctx=then)["total"].shares
+        present = funnel.program_funnel(program, ctx=today)["total"].shares
+    assert past["informed"] == 50.0 and present["informed"] == 100.0
+    assert past["executing"] is None  # the lead did not exist yet
+    assert present["executing"] == 0.0

@@ -140,17 +140,20 @@ def program_facts(program: Program) -> Facts:
 def annotated_reps(
     program: Program, team_ids: set[int], facts: Facts, now: dt.datetime
 ) -> QuerySet[Membership]:
-    """Audience reps, each annotated with a boolean per stage (one SQL query). Executing
-    carries its own applicability: `exec_counted` (the rep has something to execute)."""
+    """Audience reps, each annotated with a boolean per stage (one SQL query), as of `now`
+    (today, or an earlier date for a retrospective: only what had happened by then counts).
+    Executing carries its own applicability: `exec_counted` (something to execute)."""
     user = OuterRef("user")
     completions = (
-        TrainingCompletion.objects.filter(item__program=program, item__required=True, user=user)
+        TrainingCompletion.objects.filter(
+            item__program=program, item__required=True, user=user, completed_at__lte=now
+        )
         .values("user")
         .annotate(n=Count("id"))
         .values("n")
     )
     latest_pulse = (
-        PulseResponse.objects.filter(program=program, user=user)
+        PulseResponse.objects.filter(program=program, user=user, updated_at__lte=now)
         .order_by("-updated_at", "-id")
         .annotate(
             avg=Cast(F("understand") + F("helps") + F("next_steps"), FloatField()) / Value(3.0)
@@ -158,7 +161,9 @@ def annotated_reps(
         .values("avg")[:1]
     )
     if facts.has_leads:
-        leads = with_answer_time(Lead.objects.filter(program=program, rep=user))
+        leads = with_answer_time(
+            Lead.objects.filter(program=program, rep=user, created_at__lte=now)
+        )
         counted = leads.filter(counted_q(now))
         n_counted = counted.values("rep").annotate(n=Count("id")).values("n")
         n_in_time = counted.filter(IN_TIME).values("rep").annotate(n=Count("id")).values("n")
@@ -167,7 +172,7 @@ def annotated_reps(
     else:
         # A program without CRM leads: its kit used in the field counts as execution.
         kit_use = ActivityEvent.objects.filter(
-            program=program, actor=user, verb__in=list(KIT_USE_VERBS)
+            program=program, actor=user, verb__in=list(KIT_USE_VERBS), occurred_at__lte=now
         )
         # until someone uses the kit there is nothing to judge yet
         exec_counted = Value(1 if facts.has_kit_use else 0)
@@ -179,13 +184,13 @@ def annotated_reps(
         .annotate(
             informed=Exists(
                 ActivityEvent.objects.filter(
-                    program=program, actor=user, verb__in=list(INFORMED_VERBS)
+                    program=program, actor=user, verb__in=list(INFORMED_VERBS), occurred_at__lte=now
                 )
             ),
             completed=Coalesce(Subquery(completions, output_field=IntegerField()), 0),
             understood=Exists(
                 CheckAttempt.objects.filter(
-                    knowledge_check__program=program, user=user, passed=True
+                    knowledge_check__program=program, user=user, passed=True, submitted_at__lte=now
                 )
             ),
             pulse=Subquery(latest_pulse, output_field=FloatField()),
@@ -315,9 +320,15 @@ class FunnelContext:
 
 
 def load(program: Program, now: dt.datetime | None = None) -> FunnelContext:
+    """Everything a funnel needs, as of `now` (default: this moment). A past `now` gives the
+    funnel as it stood then (a retrospective's "two weeks after launch"): events,
+    completions, attempts, pulse answers and lead answers after it are ignored. Pulse
+    answers changed later are seen as last saved (a rep may update their answer)."""
+    now = now or timezone.now()
     tree = TeamTree.load(program.org)
     audience = tree.descendants(program.audience.values_list("id", flat=True))
-    progress = targets_vs_actuals(program, tree=tree)
+    today = timezone.localdate(now, timezone=program.org.tzinfo)
+    progress = targets_vs_actuals(program, today=today, tree=tree)
     judged, delivering = delivering_team_ids(progress, tree)
     targeted = tree.descendants({p.target.team_id for p in progress})
     return FunnelContext(
@@ -329,7 +340,7 @@ def load(program: Program, now: dt.datetime | None = None) -> FunnelContext:
         judged_teams=judged,
         delivering_teams=delivering,
         targeted_teams=targeted,
-        now=now or timezone.now(),
+        now=now,
     )
 
 

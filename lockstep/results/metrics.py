@@ -61,11 +61,12 @@ def with_answer_time(leads: QuerySet[Lead]) -> QuerySet[Lead]:
 
 
 def counted_q(now: dt.datetime) -> Q:
-    """Leads whose SLA can be judged: answered (touch or Lockstep rejection), or new and
-    past the deadline. Pending and unknown-answer leads are left out."""
-    answered = Q(answered_at__isnull=False, sla_due_at__isnull=False)
-    missed = Q(answered_at__isnull=True, status=LeadStatus.NEW, sla_due_at__lt=now)
-    return answered | missed
+    """Leads whose SLA can be judged at `now`: answered by then (touch or Lockstep
+    rejection), or past the deadline without an answer — new and never answered, or (looking
+    back at an earlier date) answered only later. Pending and unknown-answer leads are out."""
+    answered = Q(answered_at__lte=now, sla_due_at__isnull=False)
+    unanswered_then = Q(answered_at__gt=now) | Q(answered_at__isnull=True, status=LeadStatus.NEW)
+    return answered | (Q(sla_due_at__lt=now) & unanswered_then)
 
 
 IN_TIME = Q(answered_at__lte=F("sla_due_at"))
