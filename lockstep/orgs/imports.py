@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from lockstep.accounts.models import User
-from lockstep.core.imports import OrgSpec, RowError
+from lockstep.core.imports import ImportKind, OrgSpec, RowError, register_kind
 from lockstep.core.permissions import Role
 from lockstep.orgs import services
-from lockstep.orgs.models import Channel, Membership, Team
+from lockstep.orgs.models import Channel, Membership, Organization, Team
 
 
 def _choice(value: str, choices: type[Channel] | type[Role]) -> str | None:
@@ -223,3 +223,25 @@ class UsersSpec(OrgSpec[UserRow]):
                 role=item.role,
                 team=item.team,
             )
+
+
+def _teams(org: Organization, **_: object) -> TeamsSpec:
+    return TeamsSpec(org)
+
+
+def _users(org: Organization, **_: object) -> UsersSpec:
+    return UsersSpec(org)
+
+
+TEAMS = register_kind(
+    ImportKind(
+        name="teams", label="Teams", fields=TeamsSpec.required_columns,
+        required=TeamsSpec.required_columns, make_spec=_teams,
+    )
+)  # fmt: skip
+USERS = register_kind(
+    ImportKind(
+        name="users", label="People", fields=UsersSpec.required_columns,
+        required=UsersSpec.required_columns, make_spec=_users,
+    )
+)  # fmt: skip
