@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django import forms
@@ -7,10 +8,16 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest
+from django.template import loader
 
 from lockstep.accounts import throttle
 from lockstep.accounts.models import User
+from lockstep.accounts.passwords import demo_mode, is_demo_password
+from lockstep.core.tasks import MACHINE_HEADERS
+
+logger = logging.getLogger("django.contrib.auth")
 
 
 class LoginForm(AuthenticationForm):
@@ -23,29 +30,74 @@ class LoginForm(AuthenticationForm):
         self.error_messages["invalid_login"] = "That e-mail and password do not match."
 
     def clean(self) -> dict[str, Any]:
-        email = (self.data.get("username") or "").strip().lower()
-        if email and throttle.is_locked(email):
-            minutes = settings.LOGIN_THROTTLE_WINDOW_MINUTES
+        email = str(self.cleaned_data.get("username") or "").strip().lower()
+        if not email or "password" not in self.cleaned_data:
+            return self.cleaned_data  # the field errors say what is missing
+        _, refused = throttle.begin_login(email, throttle.client_address(self.request))
+        if refused is not None:
+            raise ValidationError(refused.message, code="locked")
+        if is_demo_password(self.cleaned_data["password"]) and not demo_mode():
             raise ValidationError(
-                f"Too many failed attempts. This account is locked for {minutes} minutes; "
-                "try again later or reset your password.",
-                code="locked",
+                "The demo password only works in the demo. Use your own password, or reset it.",
+                code="demo_password",
             )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if email:
-                ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-                throttle.record_failure(email, ip)
-            raise
-        throttle.clear(email)
+        cleaned = super().clean()  # a failure keeps the attempt's row: it counts
+        throttle.login_succeeded(email)
         return cleaned
 
 
 class ResetForm(PasswordResetForm):
+    def clean_email(self) -> str:
+        email = str(self.cleaned_data["email"]).strip().lower()
+        allowed = throttle.hits(
+            [
+                ("reset-address", email, settings.RESET_EMAILS_PER_ADDRESS, 60),
+                (
+                    "reset-client",
+                    throttle.client_address(self.request),
+                    settings.RESET_REQUESTS_PER_CLIENT,
+                    60,
+                ),
+            ]
+        )
+        if not allowed:
+            raise ValidationError(
+                "Several reset links were asked for in the last hour: use the latest e-mail, "
+                "or try again in an hour.",
+                code="throttled",
+            )
+        return email
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
     def get_users(self, email: str) -> Any:
         # Imported and invited people have no usable password yet: let them set one.
         return User.objects.filter(email__iexact=email, is_active=True)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Django's, plus the headers of every machine-written e-mail (Auto-Submitted)."""
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(
+            subject, body, from_email, [to_email], headers=dict(MACHINE_HEADERS)
+        )
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        try:
+            message.send()
+        except Exception:  # as Django does: a failed send says nothing to the visitor
+            logger.exception("Failed to send password reset email to %s", context["user"].pk)
 
 
 class AcceptInvitationForm(forms.Form):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+DEMO_HASH_PREFIX = "lockstep_demo$"  # accounts.passwords.DemoPasswordHasher's hashes
 
 
 class UserManager(BaseUserManager["User"]):
@@ -39,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the person at once (`end_sessions`): it is part of the
+    # session's auth hash, which Django checks on every request.
+    session_epoch = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -56,6 +64,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def check_password(self, raw_password: str | None) -> bool:
+        if self.password.startswith(DEMO_HASH_PREFIX):
+            # No re-hashing on log-in: the demo's hash must keep the prefix that marks it.
+            return check_password(raw_password, self.password)
+        return super().check_password(raw_password)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Epoch 0 hashes as Django does, so sessions made before the field existed stay valid.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password if not self.session_epoch else f"{self.password}${self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
     @property
     def initials(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p]
@@ -63,17 +83,36 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class LoginAttempt(models.Model):
-    """One row per failed login: the throttle counts recent rows for the same e-mail."""
+    """One row per failed (or ongoing) log-in: the throttle counts recent rows for the same
+    e-mail and for the same client address (`accounts.throttle`)."""
 
     email = models.CharField(max_length=254)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["email", "created_at"], name="loginattempt_email_time")]
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="loginattempt_email_time"),
+            models.Index(fields=["ip_address", "created_at"], name="loginattempt_ip_time"),
+        ]
 
     def __str__(self) -> str:
         return f"failed login for {self.email} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RateEvent(models.Model):
+    """One counted event for a rate limit (`accounts.throttle.hit`): a password-reset
+    request for an address, an invitation sent to an address…"""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"], name="rateevent_key_time")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ApiToken(models.Model):
@@ -89,9 +128,18 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # None: until revoked
+    # Rate limiting in the database, so every gunicorn worker counts the same requests: the
+    # start of the current one-minute window and the requests made in it.
+    rate_window = models.DateTimeField(null=True, blank=True)
+    rate_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
