@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from lockstep.accounts.passwords import DEMO_PASSWORD
+
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DEMO_SLUG"]
+
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "lockstep-demo"  # noqa: S105 — public demo password, refused outside demo mode
 DEMO_LOGINS = [
     ("owner@demo.example", "Owner"),
     ("marketer@demo.example", "Marketer"),

@@ -1,5 +1,10 @@
-"""Demo step "leads": CRM leads and opportunities for the live and closed programs, with
-fast and slow teams, rejection reasons that tell a story, and results against targets."""
+"""Demo step "leads": CRM leads and opportunities for the live and closed programs, spread
+over the weeks each program ran, with fast and slow teams, rejection reasons (and the
+comments reps add) that tell a story, and results against targets.
+
+A team's speed and conversion follow its temperament in the program (story.Landing, the
+same as in the activity step): champions answer in an hour or two and convert, laggards
+let leads wait a day and more."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from lockstep.core.permissions import Role
+from lockstep.ops.demo.activity import temperament
+from lockstep.ops.demo.story import BY_NAME, Story
 from lockstep.orgs.models import Membership, Organization
 from lockstep.programs.models import Program, ProgramStatus
-from lockstep.programs.selectors import audience_reps
 from lockstep.results.business_hours import Calendar
 from lockstep.results.models import (
     Lead,
@@ -30,8 +36,31 @@ COMPANIES = [
     "Cyberdyne", "Soylent", "Aperture", "Black Mesa", "Vandelay", "Pied Piper", "Dunder",
 ]  # fmt: skip
 SUFFIXES = ["GmbH", "Ltd", "Inc.", "SA", "BV", "AB", "Pty", "KK", "S.p.A."]
-# Share of touched leads that become opportunities, by the team's hours to first touch.
-CONVERSION = {0.5: 0.4, 2: 0.32, 3: 0.22, 9: 0.08, 30: 0.03}
+# Hours to a first touch, and the share of touched leads that become opportunities.
+SPEED = {"champion": (0.5, 2), "steady": (2, 3), "lagging": (9, 30)}
+CONVERSION = {"champion": 0.4, "steady": 0.25, "lagging": 0.08}
+REJECTION_COMMENTS = {
+    "not_a_fit": [
+        "Too small for the Growth plan.",
+        "Growth plan too big for them, the starter plan fits.",
+        "Locked into a competitor contract until next year.",
+        "Competitor contract renewed last month.",
+    ],
+    "no_budget": [
+        "No budget until next fiscal year.",
+        "Budget frozen after a reorganisation.",
+        "No budget: the price is above what they can spend.",
+    ],
+    "wrong_contact": ["The contact left the company.", "Wrong contact: a student, not a buyer."],
+    "duplicate": [
+        "Duplicate of a lead from last week.",
+        "Duplicate: same company as an open lead.",
+    ],
+    "bad_timing": [
+        "Bad timing: in the middle of an SAP migration.",
+        "Call back after their SAP migration.",
+    ],
+}
 
 
 def load_leads(org: Organization | None) -> Organization:
@@ -42,31 +71,40 @@ def load_leads(org: Organization | None) -> Organization:
     reasons = {r.code: r for r in RejectionReason.objects.for_org(org)}
     calendar = Calendar.for_org(org)
     now = timezone.now()
-    programs = Program.objects.for_org(org).filter(
-        status__in=[ProgramStatus.LIVE, ProgramStatus.CLOSED]
+    programs = (
+        Program.objects.for_org(org)
+        .filter(status__in=[ProgramStatus.LIVE, ProgramStatus.CLOSED])
+        .order_by("id")
     )
     for program in programs:
+        story = BY_NAME.get(program.name)
         reps = list(
             Membership.objects.filter(
-                org=org, role__in=[Role.REP, Role.PARTNER_REP], team__programs=program
-            ).select_related("user", "team")
-        )
-        if not reps:
-            reps = list(audience_reps(program).select_related("user", "team"))
-        speed = {m.team_id: rng.choice([0.5, 2, 3, 9, 30]) for m in reps}  # hours to touch
-        start = timezone.make_aware(
-            dt.datetime.combine(program.launch_date or now.date(), dt.time(8))
-        )
-        days = max(1, min((now - start).days, 60))
-        window = Window(start=start, days=days, now=now, calendar=calendar)
-        make_leads(org, program, reps, speed, window, rng, reasons)
+                org=org, role__in=[Role.REP, Role.PARTNER_REP],
+                team_id__in=audience_ids(program),
+            ).select_related("user", "team").order_by("id")
+        )  # fmt: skip
+        if not reps or program.launched_at is None:
+            continue
+        end = now
+        if program.end_date is not None:
+            end = min(now, dt.datetime.combine(program.end_date, dt.time(18),
+                                               tzinfo=org.tzinfo))  # fmt: skip
+        window = Window(start=program.launched_at, end=end, now=now, calendar=calendar)
+        make_leads(org, program, story, reps, window, rng, reasons)
     return org
+
+
+def audience_ids(program: Program) -> set[int]:
+    from lockstep.programs.selectors import audience_team_ids
+
+    return audience_team_ids(program)
 
 
 @dataclass(frozen=True)
 class Window:
     start: dt.datetime
-    days: int
+    end: dt.datetime
     now: dt.datetime
     calendar: Calendar
 
@@ -74,71 +112,85 @@ class Window:
 def make_leads(
     org: Organization,
     program: Program,
+    story: Story | None,
     reps: list[Membership],
-    speed: dict[int | None, float],
     window: Window,
     rng: random.Random,
     reasons: dict[str, RejectionReason],
 ) -> None:
-    start, days, now, calendar = window.start, window.days, window.now, window.calendar
+    weeks = max((window.end - window.start).days / 7, 0.2)
+    per_week = story.landing.leads_per_rep_week if story and story.landing else 0.5
+    moods = {
+        m.team_id: temperament(program.name, m.team.name, story) for m in reps if m.team
+    }  # fmt: skip
     leads: list[Lead] = []
-    touches: list[LeadTouch] = []
     code = program.campaign_codes[0] if program.campaign_codes else program.name
-    for i in range(len(reps) * 3):
+    span = (window.end - window.start).total_seconds()
+    for i in range(round(len(reps) * per_week * weeks)):
         member = rng.choice(reps)
-        created = start + dt.timedelta(hours=rng.uniform(0, days * 24))
-        if created > now:
+        mood = moods.get(member.team_id, "steady")
+        # leads ramp up after launch (more in the later weeks) and arrive in office hours
+        created = window.start + dt.timedelta(seconds=span * rng.random() ** 0.8)
+        if created.weekday() >= 5:
+            created += dt.timedelta(days=7 - created.weekday())
+        created = created.replace(hour=rng.randint(8, 16), minute=rng.randint(0, 59))
+        if not window.start <= created <= window.end:
             continue
-        hours = speed[member.team_id] * rng.uniform(0.3, 1.8)
-        touched = created + dt.timedelta(hours=hours) if rng.random() < 0.9 else None
-        if touched and touched > now:
-            touched = None
-        due, seconds = sla_fields(calendar, created, touched, program.sla_hours)
-        # fast teams turn more of their leads into opportunities; slow ones visibly lag
-        converts = CONVERSION[speed[member.team_id]]
-        status = (
-            LeadStatus.NEW
-            if touched is None
-            else LeadStatus.CONVERTED
-            if rng.random() < converts
-            else rng.choice([LeadStatus.WORKING, LeadStatus.ACCEPTED, LeadStatus.REJECTED])
-        )
-        reason = None
+        low, high = SPEED[mood]
+        touched = None
+        if rng.random() < (0.95 if mood != "lagging" else 0.8):
+            touched = created + dt.timedelta(hours=rng.uniform(low * 0.5, high * 1.5))
+            if touched > window.now:
+                touched = None
+        due, seconds = sla_fields(window.calendar, created, touched, program.sla_hours)
+        status = LeadStatus.NEW
+        if touched is not None:
+            status = (
+                LeadStatus.CONVERTED if rng.random() < CONVERSION[mood]
+                else rng.choice([LeadStatus.WORKING, LeadStatus.ACCEPTED, LeadStatus.REJECTED])
+            )  # fmt: skip
+        reason, comment = None, ""
         if status == LeadStatus.REJECTED:
-            reason = reasons[rng.choice(
-                ["not_a_fit", "not_a_fit", "no_budget", "wrong_contact", "duplicate", "bad_timing"]
-            )]  # fmt: skip
+            code_ = rng.choice(["not_a_fit", "not_a_fit", "no_budget", "wrong_contact",
+                                "duplicate", "bad_timing"])  # fmt: skip
+            reason = reasons[code_]
+            if rng.random() < 0.6:
+                comment = rng.choice(REJECTION_COMMENTS[code_])
         company = f"{rng.choice(COMPANIES)} {rng.choice(SUFFIXES)}"
-        lead = Lead(
+        leads.append(Lead(
             org=org, external_id=f"{program.pk}-{i:05d}", program=program, campaign=code,
             rep=member.user, company=company, contact_name=f"Contact {i}",
             email=f"contact{i}@{company.split()[0].lower()}.example", source="Web",
             status=status, created_at=created, first_touch_at=touched, sla_due_at=due,
-            first_touch_seconds=seconds, rejection_reason=reason,
-        )  # fmt: skip
-        leads.append(lead)
+            first_touch_seconds=seconds, rejection_reason=reason, rejection_comment=comment,
+            imported_at=created,
+        ))  # fmt: skip
     Lead.objects.bulk_create(leads, batch_size=1000)
-    for lead in Lead.objects.filter(program=program, first_touch_at__isnull=False):
-        kind = rng.choice(["call", "email", "meeting"])
-        touches.append(
-            LeadTouch(org=org, lead=lead, rep=lead.rep, kind=kind, at=lead.first_touch_at or now)
-        )
-    LeadTouch.objects.bulk_create(touches, batch_size=1000)
-    opps = [
-        Opportunity(
-            org=org,
-            external_id=f"OPP-{lead.external_id}",
-            name=f"{lead.company} deal",
-            program=program,
-            lead=lead,
-            owner=lead.rep,
-            stage="Proposal",
-            amount=Decimal(rng.choice([8000, 12000, 25000, 40000])),
-            currency="EUR",
-            quantity=Decimal(rng.choice([5, 10, 20])),
-            created_at=lead.first_touch_at or now,
-            outcome=rng.choice([Outcome.OPEN, Outcome.OPEN, Outcome.WON, Outcome.LOST]),
-        )  # fmt: skip
-        for lead in Lead.objects.filter(program=program, status=LeadStatus.CONVERTED)
-    ]
-    Opportunity.objects.bulk_create(opps, batch_size=1000)
+    touched_leads = list(Lead.objects.filter(program=program, first_touch_at__isnull=False))
+    LeadTouch.objects.bulk_create(
+        [LeadTouch(org=org, lead=lead, rep=lead.rep, kind=rng.choice(["call", "email", "meeting"]),
+                   at=lead.first_touch_at or window.now) for lead in touched_leads],
+        batch_size=1000,
+    )  # fmt: skip
+    closed = program.status == ProgramStatus.CLOSED or (
+        story is not None and story.status == ProgramStatus.CLOSED
+    )
+    opportunities = []
+    for lead in touched_leads:
+        if lead.status != LeadStatus.CONVERTED:
+            continue
+        created = lead.first_touch_at or window.now
+        outcomes = [Outcome.WON, Outcome.LOST, Outcome.OPEN]
+        outcome = rng.choice(outcomes if closed else [Outcome.OPEN, *outcomes])
+        close_date = None
+        if outcome != Outcome.OPEN:
+            close_date = min((created + dt.timedelta(days=rng.randint(10, 40))).date(),
+                             window.now.date())  # fmt: skip
+        opportunities.append(Opportunity(
+            org=org, external_id=f"OPP-{lead.external_id}", name=f"{lead.company} deal",
+            program=program, lead=lead, owner=lead.rep, stage="Proposal",
+            amount=Decimal(rng.choice([8000, 12000, 25000, 40000])), currency="EUR",
+            quantity=Decimal(rng.choice([5, 10, 20])), created_at=created, outcome=outcome,
+            close_date=close_date,
+        ))  # fmt: skip
+    Opportunity.objects.bulk_create(opportunities, batch_size=1000)

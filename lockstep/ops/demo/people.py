@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 
-from django.contrib.auth.hashers import make_password
-
 from lockstep.accounts.models import User
+from lockstep.accounts.passwords import demo_password_hash
 from lockstep.core.permissions import Role
-from lockstep.ops.demo.base import DEMO_PASSWORD, DEMO_SLUG
+from lockstep.ops.demo.base import DEMO_SLUG
 from lockstep.orgs.models import Channel, Membership, Organization, Team
 
 ORG_NAME = "Northwind Analytics"
@@ -126,7 +125,8 @@ MORE_MARKETERS = [("Sofia", "Reyes"), ("Tom", "Becker"), ("Ana", "Costa")]
 class People:
     def __init__(self, org: Organization, rng: random.Random) -> None:
         self.org, self.rng = org, rng
-        self.password = make_password(DEMO_PASSWORD)  # hash once: 350 argon2 runs are slow
+        # One hash for all (a public password), by the hasher that only works in the demo.
+        self.password = demo_password_hash()
         self.used: set[str] = set()
 
     def user(self, email: str | None = None, first: str = "", last: str = "") -> User:
