@@ -4,8 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# `make bench`: the scale bench on SQLite and PostgreSQL (docs/PERFORMANCE.md), not part of
+# `make test`. Each size is generated once per database (kept in BENCH_DIR and the bench
+# database); `make bench SIZES="S M"` limits the sizes.
+SIZES ?= S M L
+BENCH_DIR ?= var/bench
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/lockstep_bench)
+BENCH_ARGS ?= --quiet-load 2 --quiet-wait 120
 
-.PHONY: demo test lint typecheck migrations-check pytest lock clean
+.PHONY: demo test lint typecheck migrations-check pytest lock clean bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +39,19 @@ migrations-check: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	LOCKSTEP_DATA_DIR=$(BENCH_DIR)/sqlite DATABASE_URL= $(BIN)/lockstep bench run \
+		--sizes $(SIZES) --json $(BENCH_DIR)/sqlite.json $(BENCH_ARGS)
+	LOCKSTEP_DATA_DIR=$(BENCH_DIR)/postgresql DATABASE_URL='$(BENCH_DATABASE_URL)' \
+		$(BIN)/lockstep bench run --sizes $(SIZES) --json $(BENCH_DIR)/postgresql.json $(BENCH_ARGS)
+	@# the same PostgreSQL database with its JIT compiler off (docs/PERFORMANCE.md)
+	LOCKSTEP_DATA_DIR=$(BENCH_DIR)/postgresql \
+		DATABASE_URL='$(BENCH_DATABASE_URL)$(if $(findstring ?,$(BENCH_DATABASE_URL)),&,?)options=-c%20jit%3Doff' \
+		$(BIN)/lockstep bench run --sizes $(SIZES) --json $(BENCH_DIR)/postgresql-jit-off.json $(BENCH_ARGS)
+	@echo
+	@LOCKSTEP_DATA_DIR=$(BENCH_DIR)/sqlite DATABASE_URL= $(BIN)/lockstep bench report \
+		$(BENCH_DIR)/sqlite.json $(BENCH_DIR)/postgresql.json $(BENCH_DIR)/postgresql-jit-off.json
 
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
