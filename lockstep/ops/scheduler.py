@@ -1,12 +1,16 @@
 """What is sent on a schedule: reminders for reps who have not read the brief, trained or
 passed the check in time, pulse rounds as they open, SLA escalations.
 
-Run by `lockstep remind` (from cron) or the `send_reminders` task. Each reminder has a key
-per program and person, so running it again sends nothing new."""
+`PERIODIC_JOBS` is the registry: `lockstep worker` runs each job when it is due (one worker
+at a time, under a lease: `ops/periodic.py`), `lockstep remind` (cron) runs them all at once.
+Every item a job sends has a key per program and person (or lead), so running a job again,
+or two workers racing, sends nothing twice."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -17,10 +21,13 @@ from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.enablement.models import CheckAttempt, TrainingCompletion
 from lockstep.feedback.models import PulseResponse
+from lockstep.insights.digest import send_weekly_digests
+from lockstep.insights.services import refresh_insights
 from lockstep.orgs.notify import notify
 from lockstep.programs.models import Program, ProgramStatus
 from lockstep.programs.selectors import audience_reps, current_round, has_real_check
 from lockstep.results.services import escalate_breaches
+from lockstep.webhooks.services import deliver_due
 
 
 def due_reminders(program: Program, now: dt.datetime) -> list[tuple[str, User, str]]:
@@ -79,11 +86,20 @@ def open_pulse_rounds(program: Program, now: dt.datetime) -> int:
     return sent
 
 
-def send_reminders(now: dt.datetime | None = None) -> int:
+def live_programs() -> list[Program]:
+    return list(Program.objects.filter(status=ProgramStatus.LIVE).select_related("org"))
+
+
+def open_all_pulse_rounds(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return sum(open_pulse_rounds(program, now) for program in live_programs())
+
+
+def send_program_reminders(now: dt.datetime | None = None) -> int:
+    """Brief, training and check reminders that are due, in every live program."""
     now = now or timezone.now()
     sent = 0
-    for program in Program.objects.filter(status=ProgramStatus.LIVE).select_related("org"):
-        sent += open_pulse_rounds(program, now)
+    for program in live_programs():
         url = reverse("briefs:brief", args=[program.org.slug, program.pk])
         for kind, user, title in due_reminders(program, now):
             note = notify(
@@ -94,6 +110,36 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     return sent
 
 
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """Pulse rounds that opened and the reminders that are due."""
+    now = now or timezone.now()
+    return open_all_pulse_rounds(now) + send_program_reminders(now)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the worker runs every `every`; `run(now)` returns how many items it sent."""
+
+    name: str
+    every: dt.timedelta
+    run: Callable[[dt.datetime | None], int]
+
+
+# The registry. A new periodic job is one line here (its items need keys, so a rerun
+# sends nothing twice); docs/operations.md lists them.
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("pulse-rounds", dt.timedelta(minutes=15), open_all_pulse_rounds),
+    PeriodicJob("reminders", dt.timedelta(minutes=15), send_program_reminders),
+    PeriodicJob("sla-escalations", dt.timedelta(minutes=5), escalate_breaches),
+    PeriodicJob("webhooks", dt.timedelta(minutes=1), deliver_due),  # new events and retries
+    # Monday 07:00 in each organization's time zone; keyed per person and week
+    PeriodicJob("weekly-digest", dt.timedelta(minutes=15), send_weekly_digests),
+    # retrospectives of closed programs, objection themes whose texts changed
+    PeriodicJob("insights", dt.timedelta(hours=1), refresh_insights),
+]
+
+
 def send_all(now: dt.datetime | None = None) -> int:
-    """Everything `lockstep remind` sends: program reminders and SLA escalations."""
-    return send_reminders(now) + escalate_breaches(now)
+    """Everything `lockstep remind` sends: every periodic job, now."""
+    now = now or timezone.now()
+    return sum(job.run(now) for job in PERIODIC_JOBS)

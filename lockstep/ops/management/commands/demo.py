@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -12,24 +13,39 @@ from lockstep.ops.management.commands._serving import run_server
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo organization once, print the logins and serve the app."
+    help = (
+        "Migrate, load the demo organization once, print the logins and serve the app with "
+        "a worker (debug off, as in production). SIGTERM or Ctrl+C stops both."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="Load the data, then exit.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG:
-            raise CommandError("The demo runs in debug mode only: run it as `lockstep demo`.")
+        if not (settings.DEMO or settings.DEBUG):
+            raise CommandError(
+                "The demo runs in demo or debug mode only: run it as `lockstep demo`."
+            )
+        url = f"http://127.0.0.1:{options['port']}"
+        # Links in e-mails and notifications follow --port, unless a base URL was set.
+        base_url = os.environ.get("LOCKSTEP_BASE_URL", "").strip() or url
         call_command("migrate", interactive=False, verbosity=0)
         org = load_demo(self.stdout.write)
-        url = f"http://127.0.0.1:{options['port']}"
         self.stdout.write(self.style.SUCCESS(f"\nLockstep demo: {org.name} at {url}/o/{org.slug}/"))
         self.stdout.write(f"Every login below uses the password “{DEMO_PASSWORD}”:")
         for email, label in DEMO_LOGINS:
             self.stdout.write(f"  {label:<13} {email}")
         if options["no_serve"]:
             return
-        self.stdout.write("\nServing (Ctrl+C to stop)…\n")
+        self.stdout.write("\nServing with a background worker (Ctrl+C to stop)…\n")
         self.stdout.flush()
-        run_server("127.0.0.1", options["port"], workers=2, with_worker=True)
+        status = run_server(
+            "127.0.0.1",
+            options["port"],
+            workers=2,
+            with_worker=True,
+            env={"LOCKSTEP_BASE_URL": base_url},
+        )
+        if status:
+            raise SystemExit(status)

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from lockstep.core.templatetags.lockstep_tags import counted
 from lockstep.ops.scheduler import send_all
 
 
@@ -15,4 +16,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent = send_all()
-        self.stdout.write(f"{sent} reminder(s) sent.")
+        self.stdout.write(f"{counted(sent, 'reminder', 'reminders')} sent.")

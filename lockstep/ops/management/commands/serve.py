@@ -9,7 +9,10 @@ from lockstep.ops.management.commands._serving import refuse_demo_passwords, run
 
 
 class Command(BaseCommand):
-    help = "Serve Lockstep with gunicorn (put a TLS reverse proxy in front of it)."
+    help = (
+        "Serve Lockstep with gunicorn (put a TLS reverse proxy in front of it). SIGTERM or "
+        "Ctrl+C stops it gracefully."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("LOCKSTEP_HOST", "127.0.0.1"))
@@ -22,4 +25,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_demo_passwords()
-        run_server(options["host"], options["port"], options["workers"])
+        status = run_server(options["host"], options["port"], options["workers"])
+        if status:
+            raise SystemExit(status)
