@@ -26,7 +26,7 @@ def answer(page: Any, right: bool) -> None:
 
 def london_understood(page: Any) -> str:
     row = page.locator("table.funnel tr", has_text="London Enterprise")
-    return str(row.locator("td").nth(4).inner_text())
+    return str(row.locator("td[data-label=Understood]").inner_text())
 
 
 def test_rep_fails_retries_and_passes_on_a_phone(

@@ -51,6 +51,9 @@ def test_every_migration_applies_to_an_empty_database(migrated_site: Site) -> No
 # it creates for new models.
 BOOKKEEPING = {"django_migrations", "django_content_type", "auth_permission"}
 BOOKKEEPING_MODELS = {"contenttypes.contenttype", "auth.permission"}
+# Tables a migration fills with random values by design: migrating the same data twice
+# gives other values (each calendar UID's random part, programs 0007).
+RANDOM_FILL = {"programs.trainingitem"}
 
 
 def test_demo_data_survives_an_upgrade(demo_copy: Site, ops_base: Path) -> None:  # noqa: F811
@@ -95,7 +98,9 @@ def test_demo_data_survives_an_upgrade(demo_copy: Site, ops_base: Path) -> None:
         again = table_state(restored)
         assert again["counts"] == upgraded["counts"]
         for label, value in upgraded["digests"].items():
-            if label not in BOOKKEEPING_MODELS:
+            if label in RANDOM_FILL:
+                assert again["digests"][label][0] == value[0], label  # the same rows
+            elif label not in BOOKKEEPING_MODELS:
                 assert again["digests"][label] == value, label
     finally:
         restored.destroy()

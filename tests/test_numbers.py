@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from lockstep.accounts.models import User
 from lockstep.core.permissions import Role
 from lockstep.feedback import services as feedback
 from lockstep.insights import funnel
@@ -48,9 +49,7 @@ def target(
     )  # fmt: skip
 
 
-def opportunity(
-    world: World, program: Program, owner: object, ext: str, **kw: object
-) -> Opportunity:
+def opportunity(world: World, program: Program, owner: User, ext: str, **kw: object) -> Opportunity:
     return Opportunity.objects.create(org=world.org, external_id=ext, program=program,
                                       owner=owner, **kw)  # fmt: skip
 
@@ -281,3 +280,18 @@ def test_the_funnel_as_it_stood_on_an_earlier_date(world: World) -> None:
     assert past["informed"] == 50.0 and present["informed"] == 100.0
     assert past["executing"] is None  # the lead did not exist yet
     assert present["executing"] == 0.0
+
+
+def test_a_leader_sees_the_targets_of_the_teams_they_lead_only(world: World) -> None:
+    from lockstep.results.selectors import program_results
+
+    program = live(world, launched_days_ago=60, end_in_days=60)
+    target(world, program, world.team, "meetings", 10, "program")
+    target(world, program, world.partner_team, "meetings", 5, "program")
+    leader = world.membership(world.leader)
+    leader.led_teams.set([world.team])
+    teams = {row.target.team_id for row in program_results(leader, program)["targets"]}
+    assert teams == {world.team.pk}
+    marketer = world.membership(world.marketer)
+    teams = {row.target.team_id for row in program_results(marketer, program)["targets"]}
+    assert teams == {world.team.pk, world.partner_team.pk}

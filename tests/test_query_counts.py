@@ -27,8 +27,8 @@ target — leads, meetings, opportunities — the program has):
     lead page              10 → 10      calendar, rep          7 → 7
     pulse results          9 → 9        questions inbox       10 → 10
     program list          10 → 10       my leads, rep         10 → 10
-    program detail        24 → 24       my leads, leader      13 → 13
-    rep brief             21 → 21       program results       18 → 20
+    program detail        26 → 26       my leads, leader      13 → 13
+    rep brief             17 → 17       program results       15 → 15
 """
 
 from __future__ import annotations
@@ -156,8 +156,11 @@ OVER_BUDGET: dict[str, tuple[int, str]] = {
         "the whole six-question plan, its forms and the readiness score; the champions-for-"
         "every-team form reads the audience's reps and who leads which team (2)",
     ),
-    "rep_brief": (21, "the brief: kit, training, check, FAQ, pulse, questions and target share"),
-    "program_results": (20, "speed-to-lead by team and by rep, rejections and targets at once"),
+    "rep_brief": (
+        17,
+        "the brief: the rep's own training, check attempts, pulse answer, questions and target "
+        "share beside the program's kit, sessions and FAQ",
+    ),
 }
 
 

@@ -22,6 +22,8 @@ from lockstep.orgs.models import Membership
 from lockstep.orgs.selectors import TeamTree, leader_team_ids
 from lockstep.programs.models import Endorsement, Program, ProgramStatus, Target, TargetStatus
 from lockstep.programs.selectors import (
+    LOAD_COLUMNS,
+    load_table_rows,
     month_starts,
     team_load,
     visible_programs,
@@ -186,19 +188,8 @@ def leader_home(membership: Membership) -> dict[str, Any]:
         Table(
             "load",
             "my-teams-load",
-            ["Team", "Month", "Launches", "Programs", "Required training minutes", "Overloaded"],
-            [
-                [
-                    row.name,
-                    label,
-                    cell.launches,
-                    "; ".join(p.name for p in cell.programs),
-                    cell.minutes,
-                    cell.overloaded,
-                ]
-                for row in load_rows
-                for label, cell in zip(month_labels, row.cells, strict=True)
-            ],
+            LOAD_COLUMNS,
+            load_table_rows(load_rows, month_labels),
         ),  # fmt: skip
     ]
     return {

@@ -22,7 +22,13 @@ from lockstep.insights import funnel
 from lockstep.orgs.models import Membership, Organization
 from lockstep.orgs.selectors import TeamTree
 from lockstep.programs.models import Program, ProgramStatus
-from lockstep.programs.selectors import month_starts, team_load, with_training_minutes
+from lockstep.programs.selectors import (
+    LOAD_COLUMNS,
+    load_table_rows,
+    month_starts,
+    team_load,
+    with_training_minutes,
+)
 
 LAG_POINTS = 10  # a team lags in a program when its score is this far below the program's
 TREND_QUARTERS = 5  # this quarter and the four before it
@@ -270,19 +276,8 @@ def org_overview(membership: Membership) -> dict[str, Any]:
         Table(
             "load",
             "team-load",
-            ["Team", "Month", "Launches", "Programs", "Required training minutes", "Overloaded"],
-            [
-                [
-                    row.name,
-                    label,
-                    cell.launches,
-                    "; ".join(p.name for p in cell.programs),
-                    cell.minutes,
-                    cell.overloaded,
-                ]
-                for row in load_rows
-                for label, cell in zip(month_labels, row.cells, strict=True)
-            ],
+            LOAD_COLUMNS,
+            load_table_rows(load_rows, month_labels),
         ),  # fmt: skip
     ]
     return {

@@ -32,7 +32,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from lockstep.core.events import Verb
@@ -46,6 +46,7 @@ from lockstep.programs.models import (
     TargetMetric,
     TargetPeriod,
 )
+from lockstep.programs.selectors import equal_share
 from lockstep.results.models import Lead, LeadStatus, LeadTouch, Opportunity, Outcome
 
 # --- the first-touch SLA, one definition ----------------------------------------------------
@@ -73,10 +74,11 @@ IN_TIME = Q(answered_at__lte=F("sla_due_at"))
 EXECUTING_SHARE = 0.9  # of a rep's counted leads answered in time
 
 
-def median_seconds(leads: QuerySet[Lead]) -> int | None:
-    """The median of first_touch_seconds with two small queries (no SQL median needed)."""
+def median_seconds(leads: QuerySet[Lead], count: int | None = None) -> int | None:
+    """The median of first_touch_seconds with two small queries (no SQL median needed);
+    one when the caller knows how many leads have it (`count`, the "timed" count)."""
     touched = leads.filter(first_touch_seconds__isnull=False)
-    count = touched.count()
+    count = touched.count() if count is None else count
     if not count:
         return None
     ordered = touched.order_by("first_touch_seconds").values_list("first_touch_seconds", flat=True)
@@ -89,6 +91,7 @@ def _sla_aggregates(now: dt.datetime) -> dict[str, Any]:
     return {
         "total": Count("id"),
         "touched": Count("id", filter=Q(first_touch_at__isnull=False)),
+        "timed": Count("id", filter=Q(first_touch_seconds__isnull=False)),
         "counted": Count("id", filter=counted),
         "within": Count("id", filter=counted & IN_TIME),
         "pending": Count(
@@ -109,11 +112,15 @@ def _shares(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def sla_summary(leads: QuerySet[Lead], now: dt.datetime | None = None) -> dict[str, Any]:
+def sla_counts(leads: QuerySet[Lead], now: dt.datetime | None = None) -> dict[str, Any]:
+    """The SLA counts and shares of some leads, in one query (no median)."""
     now = now or timezone.now()
-    totals = with_answer_time(leads).aggregate(**_sla_aggregates(now))
-    median = median_seconds(leads)
-    return {**_shares(totals), "median_seconds": median}
+    return _shares(with_answer_time(leads).aggregate(**_sla_aggregates(now)))
+
+
+def sla_summary(leads: QuerySet[Lead], now: dt.datetime | None = None) -> dict[str, Any]:
+    counts = sla_counts(leads, now)
+    return {**counts, "median_seconds": median_seconds(leads, counts["timed"])}
 
 
 def per_rep(leads: QuerySet[Lead], now: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -270,55 +277,86 @@ def _bounds(window: Window, org: Organization) -> tuple[dt.datetime, dt.datetime
     return start, end
 
 
+OPPORTUNITY_METRICS = frozenset(
+    {
+        TargetMetric.OPPORTUNITIES,
+        TargetMetric.PIPELINE,
+        TargetMetric.WON_REVENUE,
+        TargetMetric.UNITS,
+    }
+)
+
+
 def _actuals_by_team(
-    program: Program, windows: dict[str, Window]
+    org: Organization,
+    windows: dict[str, tuple[int, Window]],
+    wanted: set[tuple[str, str]],
+    user_id: int | None = None,
 ) -> dict[tuple[str, str], dict[int | None, Decimal]]:
-    """{(window key, metric): {selling team id: actual}} — three grouped queries whatever the
-    number of teams and targets (leads, touches, opportunities)."""
-    org = program.org
+    """{(window key, metric): {selling team id: actual}} for the `wanted` (window key,
+    metric) pairs of one or several programs' windows (key → (program id, window)) — at
+    most three grouped queries whatever the number of programs, teams and targets (leads,
+    touches, opportunities; a source no wanted metric reads is not queried), and one
+    aggregate per wanted pair. With `user_id`, only what that person did (a rep's own
+    contribution)."""
     out: dict[tuple[str, str], dict[int | None, Decimal]] = defaultdict(dict)
+    wanted = {(key, metric) for key, metric in wanted if key in windows}
+    if not wanted:
+        return out
 
     def team_of(field: str) -> Subquery:
         members = Membership.objects.filter(org=org, user_id=OuterRef(field))
         return Subquery(members.values("team_id")[:1])
 
-    lead_aggs: dict[str, Any] = {}
-    touch_aggs: dict[str, Any] = {}
-    opp_aggs: dict[str, Any] = {}
-    for key, window in windows.items():
+    aggregates: dict[str, dict[str, Any]] = {"leads": {}, "touches": {}, "opportunities": {}}
+    for key, metric in wanted:
+        program_id, window = windows[key]
         start, end = _bounds(window, org)
-        lead_aggs[key] = Count("id", filter=Q(first_touch_at__gte=start, first_touch_at__lt=end))
-        touch_aggs[key] = Count("id", filter=Q(at__gte=start, at__lt=end))
-        created = Q(created_at__gte=start, created_at__lt=end)
-        opp_aggs[f"{key}|opportunities"] = Count("id", filter=created)
-        opp_aggs[f"{key}|pipeline"] = Sum("amount", filter=created & Q(outcome=Outcome.OPEN))
-        won = Q(outcome=Outcome.WON) & (
+        name = f"{key}|{metric}"
+        created = Q(program_id=program_id, created_at__gte=start, created_at__lt=end)
+        won = Q(program_id=program_id, outcome=Outcome.WON) & (
             Q(close_date__gte=window.start, close_date__lte=window.end)
             | (Q(close_date__isnull=True) & created)
         )
-        opp_aggs[f"{key}|won_revenue"] = Sum("amount", filter=won)
-        opp_aggs[f"{key}|units"] = Sum("quantity", filter=won)
-    if not windows:
-        return out
-    leads = Lead.objects.filter(program=program).annotate(team=team_of("rep_id"))
-    rows: Any = leads.values("team").annotate(**lead_aggs).order_by()
-    for row in rows:
-        for key in windows:
-            out[(key, TargetMetric.LEADS_WORKED)][row["team"]] = Decimal(row[key])
-    meetings = LeadTouch.objects.filter(lead__program=program, kind="meeting").annotate(
-        team=team_of("rep_id")
-    )
-    rows = meetings.values("team").annotate(**touch_aggs).order_by()
-    for row in rows:
-        for key in windows:
-            out[(key, TargetMetric.MEETINGS)][row["team"]] = Decimal(row[key])
-    opps = Opportunity.objects.filter(program=program).annotate(team=team_of("owner_id"))
-    rows = opps.values("team").annotate(**opp_aggs).order_by()
-    for row in rows:
-        for name, value in row.items():
-            if "|" in name:
+        if metric == TargetMetric.LEADS_WORKED:
+            aggregates["leads"][name] = Count(
+                "id",
+                filter=Q(program_id=program_id, first_touch_at__gte=start, first_touch_at__lt=end),
+            )
+        elif metric == TargetMetric.MEETINGS:
+            aggregates["touches"][name] = Count(
+                "id", filter=Q(lead__program_id=program_id, at__gte=start, at__lt=end)
+            )
+        elif metric == TargetMetric.OPPORTUNITIES:
+            aggregates["opportunities"][name] = Count("id", filter=created)
+        elif metric == TargetMetric.PIPELINE:
+            aggregates["opportunities"][name] = Sum(
+                "amount", filter=created & Q(outcome=Outcome.OPEN)
+            )
+        elif metric == TargetMetric.WON_REVENUE:
+            aggregates["opportunities"][name] = Sum("amount", filter=won)
+        elif metric == TargetMetric.UNITS:
+            aggregates["opportunities"][name] = Sum("quantity", filter=won)
+    program_ids = {windows[key][0] for key, _ in wanted}
+    mine: dict[str, Any] = {} if user_id is None else {"rep_id": user_id}
+    sources: list[tuple[QuerySet[Any], dict[str, Any]]] = []
+    if aggregates["leads"]:
+        leads = Lead.objects.filter(program_id__in=program_ids, **mine)
+        sources.append((leads.annotate(team=team_of("rep_id")), aggregates["leads"]))
+    if aggregates["touches"]:
+        meetings = LeadTouch.objects.filter(
+            lead__program_id__in=program_ids, kind="meeting", **mine
+        )
+        sources.append((meetings.annotate(team=team_of("rep_id")), aggregates["touches"]))
+    if aggregates["opportunities"]:
+        owned = {} if user_id is None else {"owner_id": user_id}
+        opps = Opportunity.objects.filter(program_id__in=program_ids, **owned)
+        sources.append((opps.annotate(team=team_of("owner_id")), aggregates["opportunities"]))
+    for rows, aggs in sources:
+        for row in rows.values("team").annotate(**aggs).order_by():
+            for name in aggs:
                 key, metric = name.split("|")
-                out[(key, metric)][row["team"]] = Decimal(str(value or 0))
+                out[(key, metric)][row["team"]] = Decimal(str(row[name] or 0))
     return out
 
 
@@ -327,20 +365,47 @@ def targets_vs_actuals(
 ) -> list[TargetProgress]:
     """Every target of the program with its actual for its window, in a constant number of
     queries. Today is the organization's date."""
-    today = today or timezone.localdate(timezone=program.org.tzinfo)
-    tree = tree or TeamTree.load(program.org)
-    targets = list(program.targets.select_related("team").order_by("team__name", "metric"))
-    windows_by_period = {p: target_window(p, program, today) for p in TargetPeriod.values}
-    windows = {p: w for p, w in windows_by_period.items() if isinstance(w, Window)}
-    actuals = _actuals_by_team(program, windows) if targets else {}
-    rows = []
+    return targets_vs_actuals_many([program], today=today, tree=tree)[program.pk]
+
+
+def targets_vs_actuals_many(
+    programs: list[Program], today: dt.date | None = None, tree: TeamTree | None = None
+) -> dict[int, list[TargetProgress]]:
+    """`targets_vs_actuals` for several programs of one organization at once: the same
+    rules, four queries in all (the targets, then leads, touches and opportunities)."""
+    if not programs:
+        return {}
+    org = programs[0].org
+    today = today or timezone.localdate(timezone=org.tzinfo)
+    tree = tree or TeamTree.load(org)
+    by_id = {p.pk: p for p in programs}
+    targets = list(
+        Target.objects.filter(program_id__in=list(by_id))
+        .select_related("team")
+        .order_by("program_id", "team__name", "metric")
+    )
+    periods: dict[tuple[int, str], Window | str] = {}
     for target in targets:
-        window = windows_by_period[target.period]
+        pair = (target.program_id, target.period)
+        if pair not in periods:
+            periods[pair] = target_window(target.period, by_id[target.program_id], today)
+    windows = {
+        f"p{program_id}_{period}": (program_id, window)
+        for (program_id, period), window in periods.items()
+        if isinstance(window, Window)
+    }
+    wanted = {(f"p{t.program_id}_{t.period}", t.metric) for t in targets}
+    actuals = _actuals_by_team(org, windows, wanted)
+    result: dict[int, list[TargetProgress]] = {p.pk: [] for p in programs}
+    for target in targets:
+        target.program = by_id[target.program_id]
+        window = periods[(target.program_id, target.period)]
         covered = tree.descendants([target.team_id])
-        by_team = actuals.get((target.period, target.metric), {})
+        key = f"p{target.program_id}_{target.period}"
+        by_team = actuals.get((key, target.metric), {})
         actual = sum((v for t, v in by_team.items() if t in covered), Decimal(0))
-        rows.append(_judge(target, actual, window))
-    return rows
+        result[target.program_id].append(_judge(target, actual, window))
+    return result
 
 
 def delivering_team_ids(
@@ -359,3 +424,150 @@ def delivering_team_ids(
         if not p.on_track:
             failed |= covered
     return judged, judged - failed
+
+
+# --- a rep's own share of the targets covering their team -----------------------------------
+
+
+@dataclass(frozen=True)
+class RepShare:
+    """A target covering a rep's team, the rep's equal share of it, and how the rep is doing
+    against that share for the target's period so far."""
+
+    target: Target
+    reps: int  # reps sharing the target (those of its team and the teams below)
+    share: Decimal  # the rep's share of the whole target
+    expected: Decimal | None  # the rep's share of the expectation so far; None: not judged
+    actual: Decimal  # what the rep did in the window
+    window: Window | None
+    judgement: str
+
+    @property
+    def whole(self) -> bool:
+        return self.target.metric in COUNT_METRICS
+
+    @property
+    def on_track(self) -> bool:
+        return self.judgement == Judgement.ON_TRACK
+
+    @property
+    def percent(self) -> int | None:
+        """Actual as a percentage of the rep's expected share so far."""
+        return round(100 * self.actual / self.expected) if self.expected else None
+
+
+def rep_shares(
+    membership: Membership,
+    programs: list[Program],
+    headcount: dict[int, int],
+    today: dt.date | None = None,
+    tree: TeamTree | None = None,
+) -> dict[int, list[RepShare]]:
+    """For each program, the targets covering the rep's team (its own or a region's above
+    it), the rep's share and the rep's own actual in the target's window. `headcount` is
+    reps per team ({team id: n}). One query for the targets and up to three for the rep's
+    actuals, whatever the number of programs."""
+    result: dict[int, list[RepShare]] = {p.pk: [] for p in programs}
+    if not programs or membership.team_id is None:
+        return result
+    org = membership.org
+    today = today or timezone.localdate(timezone=org.tzinfo)
+    tree = tree or TeamTree.load(org)
+    lineage = {membership.team_id} | tree.ancestors({membership.team_id})
+    by_id = {p.pk: p for p in programs}
+    targets = list(
+        Target.objects.filter(program_id__in=list(by_id), team_id__in=lineage)
+        .select_related("team")
+        .order_by("program_id", "team__name", "metric")
+    )
+    periods: dict[tuple[int, str], Window | str] = {}
+    for target in targets:
+        pair = (target.program_id, target.period)
+        if pair not in periods:
+            periods[pair] = target_window(target.period, by_id[target.program_id], today)
+    windows = {
+        f"p{program_id}_{period}": (program_id, window)
+        for (program_id, period), window in periods.items()
+        if isinstance(window, Window)
+    }
+    wanted = {(f"p{t.program_id}_{t.period}", t.metric) for t in targets}
+    mine = _actuals_by_team(org, windows, wanted, user_id=membership.user_id)
+    for target in targets:
+        target.program = by_id[target.program_id]
+        reps = sum(headcount.get(t, 0) for t in tree.descendants([target.team_id])) or 1
+        window = periods[(target.program_id, target.period)]
+        key = f"p{target.program_id}_{target.period}"
+        actual = sum(mine.get((key, target.metric), {}).values(), Decimal(0))
+        team = _judge(target, Decimal(0), window)  # the team's judgement rules, not its actual
+        expected = (
+            equal_share(team.expected, reps, target.metric) if team.expected is not None else None
+        )
+        if expected is None:
+            judgement = team.judgement
+        else:
+            judgement = Judgement.ON_TRACK if actual >= expected else Judgement.BEHIND
+        result[target.program_id].append(
+            RepShare(
+                target=target,
+                reps=reps,
+                share=equal_share(target.value, reps, target.metric),
+                expected=expected,
+                actual=actual,
+                window=team.window,
+                judgement=judgement,
+            )
+        )
+    return result
+
+
+# --- speed-to-lead distribution and rejections over time ------------------------------------
+
+# Business hours to first touch, as the distribution chart groups them: (label, from, to).
+TOUCH_BUCKETS: list[tuple[str, int, int | None]] = [
+    ("under 1 h", 0, 1),
+    ("1–2 h", 1, 2),
+    ("2–4 h", 2, 4),
+    ("4–8 h", 4, 8),
+    ("8–16 h", 8, 16),
+    ("16–40 h", 16, 40),
+    ("over 40 h", 40, None),
+]
+
+
+def first_touch_distribution(leads: QuerySet[Lead]) -> list[dict[str, Any]]:
+    """How many touched leads were first touched within each band of business hours (one
+    query). The bands are business time, like the SLA: a lead that came in on Friday
+    evening and was called on Monday at 10 was answered in about an hour."""
+    aggregates: dict[str, Any] = {}
+    for index, (_, low, high) in enumerate(TOUCH_BUCKETS):
+        band = Q(first_touch_seconds__gte=low * 3600)
+        if high is not None:
+            band &= Q(first_touch_seconds__lt=high * 3600)
+        aggregates[f"b{index}"] = Count("id", filter=band)
+    row = leads.filter(first_touch_seconds__isnull=False).aggregate(**aggregates)
+    return [
+        {"label": label, "low_hours": low, "high_hours": high, "leads": row[f"b{index}"]}
+        for index, (label, low, high) in enumerate(TOUCH_BUCKETS)
+    ]
+
+
+def rejections_by_week(leads: QuerySet[Lead], org: Organization) -> list[dict[str, Any]]:
+    """Rejected leads per reason and per week the lead came in (the organization's weeks,
+    Monday first), in one grouped query. Imported rejections have no rejection date, so the
+    week is the lead's arrival."""
+    week = TruncWeek("created_at", tzinfo=org.tzinfo)
+    rows = (
+        leads.filter(status=LeadStatus.REJECTED)
+        .annotate(week=week)
+        .values("week", "rejection_reason__label")
+        .annotate(n=Count("id"))
+        .order_by("week", "rejection_reason__label")
+    )
+    return [
+        {
+            "week": row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"],
+            "reason": row["rejection_reason__label"] or "—",
+            "n": row["n"],
+        }
+        for row in rows
+    ]

@@ -4,12 +4,13 @@ the member sees (a sales leader: their teams' reps)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
-from lockstep.orgs.models import Membership, Team
-from lockstep.orgs.selectors import reps_in_teams, team_scope
+from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import TeamTree, reps_in_teams, team_scope
 from lockstep.programs.models import Program
 from lockstep.programs.selectors import selling_team_ids
 from lockstep.results import metrics
@@ -47,27 +48,37 @@ def visible_opportunities(membership: Membership) -> QuerySet[Opportunity]:
     return opportunities
 
 
+@dataclass(frozen=True)
+class TeamRef:
+    """A team as a results table names it."""
+
+    pk: int
+    name: str
+
+
 def program_results(membership: Membership, program: Program) -> dict[str, Any]:
     """Speed-to-lead overall, by team and by rep, rejection reasons and targets against
     actuals: what the program's results page shows, for the teams the member sees."""
+    prefetch_related_objects([program], "audience")  # read by several numbers below
     leads = program_leads(membership, program)
     only = team_scope(membership)
     by_team = metrics.per_team(leads, membership.org)
-    teams = Team.objects.for_org(membership.org).filter(pk__in=selling_team_ids(program))
+    names = TeamTree.load(membership.org).names  # read once per request
     team_rows = [
-        {"team": team, "summary": by_team[team.pk]}
-        for team in teams.order_by("name")
-        if team.pk in by_team and (only is None or team.pk in only)
+        {"team": TeamRef(pk, names[pk]), "summary": by_team[pk]}
+        for pk in sorted(selling_team_ids(program), key=lambda pk: names[pk])
+        if pk in by_team and (only is None or pk in only)
     ]
+    summary = metrics.sla_summary(leads)
     return {
         "team_rows": team_rows,
+        "lead_count": summary["total"],
         "rep_rows": metrics.per_rep(leads)[:200],
-        "summary": metrics.sla_summary(leads),
+        "summary": summary,
         "reasons": metrics.rejection_reasons(leads),
         "targets": [
             row
             for row in metrics.targets_vs_actuals(program)
             if only is None or row.target.team_id in only
         ],
-        "lead_count": leads.count(),
     }
