@@ -10,8 +10,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "lockstep"
     if len(argv) > 1 and argv[1] == "demo":
-        # The demo runs in debug mode; this is what allows its well-known passwords.
-        os.environ["LOCKSTEP_DEBUG"] = "1"
+        # Demo mode (not debug: the demo runs as in production, with branded error pages):
+        # e-mail on the console; `demo` serves without refusing its well-known passwords.
+        os.environ["LOCKSTEP_DEMO"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lockstep.settings")
     from django.core.management import execute_from_command_line
 

@@ -26,7 +26,8 @@ LANDINGS = [
 
 
 @pytest.fixture
-def demo(live_server: Any) -> str:
+def demo(live_server: Any, settings: Any) -> str:
+    settings.DEMO = True  # the demo password works in the demo only
     load_demo(lambda _: None, until="people")
     return str(live_server.url)
 

@@ -128,12 +128,13 @@ def test_marketer_fills_the_plan_is_refused_then_launches(
     assert s4 > s3
     shot(page, "programs-2-plan-partly-filled")
 
-    # mark ready, then try to launch: refused with the findings
+    # preview it with sales, then try to mark it ready: refused — nobody in sales endorsed it
+    page.click("button:has-text('Open the preview round')")
+    page.locator(".badge.status-preview").first.wait_for()
     page.click("button:has-text('Mark ready')")
-    page.click("button:has-text('Go live')")
-    assert "Not launched" in page.content()
-    assert "No sales leader has endorsed" in page.content()
-    shot(page, "programs-3-launch-refused")
+    assert "Not marked ready" in page.content()
+    assert "No sales leader of an audience team has endorsed it." in page.content()
+    shot(page, "programs-3-gate-refused")
     page.close()
 
     # the sales leader endorses and acknowledges; marketing names champions and targets
@@ -159,6 +160,8 @@ def test_marketer_fills_the_plan_is_refused_then_launches(
     log_in(page, base, "marketer@acme.example")
     page.goto(f"{base}/o/acme/programs/{program.pk}/")
     assert score(page) >= 80
+    page.click("button:has-text('Mark ready')")
+    page.locator(".badge.status-ready").first.wait_for()
     page.click("button:has-text('Go live')")
     page.locator(".badge.status-live").first.wait_for()
     shot(page, "programs-4-live")
@@ -189,9 +192,13 @@ def test_rep_reads_and_acknowledges_the_brief_on_a_phone(
     page.close()
 
 
-def test_demo_program_pages_on_desktop_and_phone(browser: Any, live_server: Any) -> None:
+def test_demo_program_pages_on_desktop_and_phone(
+    browser: Any, live_server: Any, settings: Any
+) -> None:
     from lockstep.ops.demo.base import DEMO_PASSWORD
     from lockstep.ops.demo.loader import load_demo
+
+    settings.DEMO = True  # the demo password works in the demo only
 
     load_demo(lambda _: None)
     base = live_server.url

@@ -88,8 +88,10 @@ def test_demo_data_is_realistic_and_loaded_once() -> None:
     assert {t.channel for t in teams} == set(Channel.values)
     assert 3 <= Membership.objects.for_org(org).filter(role=Role.MARKETER).count() <= 5
     assert not reps.filter(team__isnull=True).exists()
-    for email, _ in DEMO_LOGINS:
-        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    for email, _ in DEMO_LOGINS:  # the demo password works in the demo, and only there
+        with override_settings(DEMO=True):
+            assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+        assert not User.objects.get(email=email).check_password(DEMO_PASSWORD)
     partner_team = Membership.objects.get(user__email="partner@demo.example").team
     assert partner_team is not None and partner_team.channel == Channel.PARTNER
     leader = Membership.objects.get(user__email="leader@demo.example")
@@ -135,6 +137,16 @@ def test_serve_refuses_demo_passwords_outside_debug() -> None:
         user = User.objects.get(email=email)
         user.set_password("a-real-production-secret")
         user.save()
+    # The ~300 other demo people still have it, and the demo organization is still there.
+    with pytest.raises(CommandError, match=r"accept the public demo password \(") as refused:
+        refuse_demo_passwords()
+    assert "demo organization" in str(refused.value)
+    Organization.objects.filter(slug="demo").update(slug="was-demo")
+    with pytest.raises(CommandError, match="demo password"):
+        refuse_demo_passwords()
+    User.objects.filter(email__endswith="@demo.example").exclude(
+        email__in=[e for e, _ in DEMO_LOGINS]
+    ).delete()
     refuse_demo_passwords()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from lockstep.core.models import ActivityEvent
 from lockstep.enablement import services
@@ -14,9 +16,19 @@ from lockstep.programs import services as program_services
 from lockstep.programs.models import (
     CheckQuestion,
     ProgramStatus,
+    TrainingItem,
 )
 from tests.conftest import World
 from tests.scenarios import SECRET_EXPLANATION, live_program, make_program
+
+
+def held(session: TrainingItem) -> TrainingItem:
+    """The session took place an hour ago: attendance can be recorded."""
+    TrainingItem.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    session.refresh_from_db()
+    return session
 
 
 def answers_for(attempt: CheckAttempt, right: bool) -> dict[str, list[str]]:
@@ -47,6 +59,7 @@ def test_rep_completes_a_self_paced_module_once(world: World) -> None:
 
 def test_marketer_marks_attendance_and_leader_sees_only_their_reps(world: World) -> None:
     program, _, session, _ = live_program(world)
+    session = held(session)
     url = f"/o/acme/programs/{program.pk}/training/{session.pk}/attendance/"
     world.client(world.marketer).post(url, {"user": [world.rep.pk]})
     assert TrainingCompletion.objects.filter(
@@ -60,6 +73,7 @@ def test_marketer_marks_attendance_and_leader_sees_only_their_reps(world: World)
 
 def test_attendance_csv_import_all_or_nothing(world: World) -> None:
     program, _, session, _ = live_program(world)
+    session = held(session)
     url = f"/o/acme/programs/{program.pk}/training/{session.pk}/attendance/"
     client = world.client(world.marketer)
     bad = SimpleUploadedFile("a.csv", b"email,name\nrep@acme.example,Rep\nstranger@x.example,S\n")
@@ -128,6 +142,7 @@ def test_answers_are_never_in_the_page_before_submission(world: World) -> None:
 
 def test_fail_then_retry_then_pass_and_get_certified(world: World) -> None:
     program, module, session, check = live_program(world)
+    session = held(session)
     client = world.client(world.rep)
     client.get(f"/o/acme/programs/{program.pk}/check/take/")
     attempt = CheckAttempt.objects.get(user=world.rep)

@@ -235,3 +235,35 @@ def test_notification_page_and_email_preference(world: World) -> None:
     assert not Notification.objects.filter(user=world.rep, read_at__isnull=True).exists()
     client.post("/o/acme/notifications/", {"email_form": "1"})
     assert not world.membership(world.rep).email_notifications
+
+
+def test_the_brief_shows_the_latest_faq_and_the_reps_own_latest_questions(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from lockstep.briefs.views import FAQ_SHOWN, MINE_SHOWN, faq_and_mine
+
+    program = make_program(world, status=ProgramStatus.LIVE)
+    start = timezone.now() - dt.timedelta(days=100)
+    other = UserFactory()
+    for i in range(FAQ_SHOWN + 5):  # someone else's questions, answered into the FAQ
+        RepQuestion.objects.create(
+            org=world.org, program=program, asked_by=other, body=f"faq {i}", answer="yes",
+            answered_at=start + dt.timedelta(days=i), in_faq=True,
+            faq_question=f"Q{i}", faq_answer="A",
+        )  # fmt: skip
+    for i in range(MINE_SHOWN + 2):  # the rep's own, unanswered
+        mine = RepQuestion.objects.create(
+            org=world.org, program=program, asked_by=world.rep, body=f"mine {i}"
+        )
+        RepQuestion.objects.filter(pk=mine.pk).update(created_at=start + dt.timedelta(days=i))
+    lists = faq_and_mine(program, world.rep)
+    assert [q.faq_question for q in lists["faq"]] == [
+        f"Q{i}" for i in range(FAQ_SHOWN + 4, 4, -1)
+    ]  # the latest answers first
+    assert [q.body for q in lists["my_questions"]] == [
+        f"mine {i}" for i in range(MINE_SHOWN + 1, 1, -1)
+    ]
+    # the rep's own question in the FAQ counts in both lists
+    assert faq_and_mine(program, other)["my_questions"][0].body == f"faq {FAQ_SHOWN + 4}"

@@ -18,13 +18,13 @@ from lockstep.api.training import TrainingOut, training_out
 from lockstep.briefs import services as briefs
 from lockstep.briefs.selectors import rep_programs
 from lockstep.core.events import Verb
-from lockstep.core.permissions import Perm, can
+from lockstep.core.permissions import Perm
 from lockstep.enablement.models import TrainingCompletion
 from lockstep.programs import forms as f
 from lockstep.programs import services
 from lockstep.programs.access import access_asset, access_program
 from lockstep.programs.models import Asset, Program, ProgramStatus
-from lockstep.programs.selectors import rep_target_share
+from lockstep.programs.selectors import kit_assets, rep_target_share
 
 router = Router(tags=["kit and brief"])
 
@@ -84,9 +84,7 @@ def kit_program(request: HttpRequest, program_id: int) -> Program:
 def list_assets(request: HttpRequest, program_id: int = Id()) -> Any:
     m = caller(request)
     program = kit_program(request, program_id)
-    assets = program.assets.select_related("owner")
-    if not can(m, Perm.VIEW_INTERNAL_KIT):
-        assets = assets.filter(partner_visible=True)
+    assets = kit_assets(m, program)
     return {"items": [asset_out(a) for a in assets]}
 
 
@@ -242,9 +240,7 @@ def get_brief(request: HttpRequest, program_id: int = Id()) -> Any:
         raise Http404("No brief yet")
     if m.is_rep and program.status == ProgramStatus.LIVE:
         briefs.open_brief(program=program, user=m.user)
-    assets = program.assets.select_related("owner")
-    if not can(m, Perm.VIEW_INTERNAL_KIT):
-        assets = assets.filter(partner_visible=True)
+    assets = kit_assets(m, program)
     if m.is_rep and program.status == ProgramStatus.PREVIEW:
         assets = assets.none()
     done = set(

@@ -293,7 +293,7 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Any:
         rename={"parent": "parent_id"},
         org=m.org,
     )
-    team = orgs.create_team(org=m.org, acting_user=m.user, **form.cleaned_data)
+    team = orgs.create_team(org=m.org, acting_user=m.user, **form.basics())
     return Status(201, _team_row(m, team))
 
 
@@ -314,7 +314,7 @@ def patch_team(request: HttpRequest, payload: TeamPatch, team_id: int = Id()) ->
         "channel": payload.channel or team.channel,
     }
     form = bound(TeamForm, data, rename={"parent": "parent_id"}, org=m.org, team=team)
-    orgs.update_team(team=team, acting_user=m.user, **form.cleaned_data)
+    orgs.update_team(team=team, acting_user=m.user, **form.basics())
     return _team_row(m, team)
 
 

@@ -5,28 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from lockstep.accounts.models import User
 from lockstep.briefs import services
-from lockstep.core.permissions import Perm, can
+from lockstep.core.csvexport import safe_filename
+from lockstep.core.permissions import Perm
 from lockstep.core.tenancy import OrgRequest, org_view
-from lockstep.enablement.models import Certification, TrainingCompletion
+from lockstep.enablement.models import TrainingCompletion
 from lockstep.enablement.services import check_status
 from lockstep.feedback import services as feedback
 from lockstep.feedback.forms import PulseForm
-from lockstep.feedback.models import PulseResponse
+from lockstep.feedback.models import PulseResponse, RepQuestion
 from lockstep.orgs.models import Membership
 from lockstep.orgs.selectors import TeamTree
-from lockstep.programs.access import access_program
+from lockstep.programs.access import access_program, access_training_item
 from lockstep.programs.forms import TextForm
-from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
+from lockstep.programs.launch import SessionInvite, ics, invite_snapshot
+from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus, TrainingKind
 from lockstep.programs.selectors import (
     current_round,
     in_audience,
+    kit_assets,
     rep_target_share,
 )
 
@@ -47,38 +53,74 @@ def pulse_context(program: Program, membership: Membership) -> dict[str, Any]:
     return {"pulse_round": pulse_round, "my_pulse": mine, "pulse_form": PulseForm(initial=initial)}
 
 
-def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
-    membership = request.membership
-    assets = program.assets.select_related("owner")
-    if not can(membership, Perm.VIEW_INTERNAL_KIT):
-        assets = assets.filter(partner_visible=True)
-    training = list(program.training.all())
-    done = set(
-        TrainingCompletion.objects.filter(item__program=program, user=request.user).values_list(
-            "item_id", flat=True
+FAQ_SHOWN = 30  # the latest answers in the FAQ
+MINE_SHOWN = 10  # the rep's own latest questions
+
+
+def faq_and_mine(program: Program, user: User) -> dict[str, list[RepQuestion]]:
+    """The FAQ and the rep's own latest questions, in one query (each ranked in its own
+    window, so neither list crowds out the other)."""
+    rows: list[RepQuestion] = list(
+        program.questions.filter(Q(in_faq=True) | Q(asked_by=user))
+        .annotate(
+            faq_rank=Window(
+                RowNumber(), partition_by=[F("in_faq")], order_by=F("answered_at").desc()
+            ),
+            mine_rank=Window(
+                RowNumber(), partition_by=[F("asked_by")], order_by=F("created_at").desc()
+            ),
+        )
+        .filter(
+            Q(in_faq=True, faq_rank__lte=FAQ_SHOWN) | Q(asked_by=user, mine_rank__lte=MINE_SHOWN)
         )
     )
+    faq = [q for q in rows if q.in_faq and getattr(q, "faq_rank", 0) <= FAQ_SHOWN]
+    mine = [
+        q for q in rows if q.asked_by_id == user.pk and getattr(q, "mine_rank", 0) <= MINE_SHOWN
+    ]
+    faq.sort(key=lambda q: getattr(q, "faq_rank", 0))
+    mine.sort(key=lambda q: getattr(q, "mine_rank", 0))
+    return {"faq": faq, "my_questions": mine}
+
+
+def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
+    membership = request.membership
+    assets = kit_assets(membership, program)
+    user = request.user
+    # one query each for what the rep has done: the sessions and modules with their own
+    # completion, and the facts about the rep (certified, brief read)
+    training = list(
+        program.training.annotate(
+            mine_done=Exists(TrainingCompletion.objects.filter(item=OuterRef("pk"), user=user))
+        )
+    )
+    done = {t.pk for t in training if getattr(t, "mine_done", False)}
+    facts = services.rep_facts(program, user)
     check = (
         KnowledgeCheck.objects.filter(program=program)
         .annotate(n_questions=Count("questions"))
         .first()
     )
     check_ready = check is not None and getattr(check, "n_questions", 0) > 0
+    now = timezone.now()
+    sessions = [t for t in training if t.kind == TrainingKind.LIVE and t.ends_at is not None]
     return {
         "done": done,
+        # A session that is over is no longer a to-do nor something to add to a calendar.
+        "past_sessions": {t.pk for t in sessions if t.ends_at and t.ends_at <= now},
+        "upcoming_sessions": {t.pk for t in sessions if t.ends_at and t.ends_at > now},
         "check_ready": check_ready,
         "check_status": check_status(check, request.user) if check and check_ready else None,
-        "certified": Certification.objects.filter(program=program, user=request.user).exists(),
+        "certified": facts.certified,
         "program": program,
-        "state": services.brief_state(program, request.user),
+        "state": facts.brief,
         "assets": assets,
         "training": training,
         "required_minutes": sum(t.duration_minutes for t in training if t.required),
         "check": check if check_ready else None,
         "shares": rep_target_share(program, membership, TeamTree.load(program.org)),
-        "faq": program.questions.filter(in_faq=True).order_by("-answered_at")[:30],
+        **faq_and_mine(program, user),
         **pulse_context(program, membership),
-        "my_questions": program.questions.filter(asked_by=request.user)[:10],
         "question_form": TextForm(),
         "today": timezone.localdate(),
         "is_preview": program.status == ProgramStatus.PREVIEW,
@@ -98,13 +140,33 @@ def brief(request: OrgRequest, program_id: int) -> HttpResponse:
     return render(request, "briefs/brief.html", brief_context(request, program))
 
 
+@org_view(Perm.READ_BRIEFS)
+@require_GET
+def session_ics(request: OrgRequest, program_id: int, item_id: int) -> HttpResponse:
+    """ "Add to calendar": one live session of the brief as an iCalendar file, the same event
+    (UID, sequence) as the e-mailed invite. Only for a scheduled session of a program the
+    member sees that is in preview, ready or live; a removed session is gone (404)."""
+    program = access_program(request.membership, program_id)
+    if program.status in (ProgramStatus.DRAFT, ProgramStatus.CLOSED) or program.archived_at:
+        raise Http404("No sessions to add")
+    item = access_training_item(request.membership, program, item_id)
+    if item.kind != TrainingKind.LIVE or item.starts_at is None:
+        raise Http404("Not a scheduled session")
+    invite = SessionInvite(**invite_snapshot(item))
+    body = ics(invite, program.org, "REQUEST", attendee=request.user)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    name = safe_filename(f"{program.name}-{item.title}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.ics"'
+    return response
+
+
 @org_view(Perm.SELL)
 @require_POST
 def brief_acknowledge(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
     if services.acknowledge_brief(program=program, user=request.user):
         messages.success(request, "Thanks: marketing knows you have read the brief.")
-    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+    return redirect(brief_section(request, program, "next"))
 
 
 @org_view(Perm.SELL)
@@ -118,4 +180,9 @@ def brief_ask(request: OrgRequest, program_id: int) -> HttpResponse:
         return render(request, "briefs/brief.html", context, status=400)
     feedback.ask_question(program=program, user=request.user, body=form.cleaned_data["body"])
     messages.success(request, "Question sent. You will be told when marketing answers.")
-    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+    return redirect(brief_section(request, program, "ask"))
+
+
+def brief_section(request: OrgRequest, program: Program, section: str) -> str:
+    """The brief at the section the rep acted in: a long brief does not jump to its top."""
+    return reverse("briefs:brief", args=[request.org.slug, program.pk]) + f"#{section}"

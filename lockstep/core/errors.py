@@ -10,10 +10,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 
 
 class DomainError(Exception):
@@ -35,6 +37,13 @@ class Conflict(DomainError):
 
     status = 409
     title = "Conflict with the current state"
+
+
+class TooMany(DomainError):
+    """A rate limit refused it (too many e-mails to one address, too many requests)."""
+
+    status = 429
+    title = "Too many requests"
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -67,3 +76,11 @@ def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpRespons
         return HttpResponseRedirect(back)
     context = {"title": exc.title, "message": str(exc), "back": _back_url(request)}
     return render(request, "domain_error.html", context, status=exc.status)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400. A body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises it as a bad
+    request) is 413 with its own page; anything else is the 400 page."""
+    if isinstance(exception, RequestDataTooBig):
+        return render(request, "413.html", status=413)
+    return defaults.bad_request(request, exception, template_name="400.html")

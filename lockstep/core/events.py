@@ -38,6 +38,7 @@ class Verb(StrEnum):
     LEAD_ACCEPTED = "lead.accepted"
     LEAD_REJECTED = "lead.rejected"
     LEAD_REASSIGNED = "lead.reassigned"
+    LEAD_SLA_BREACHED = "lead.sla_breached"  # an untouched lead passed its first-touch SLA
     OPPORTUNITY_CREATED = "opportunity.created"
     OPPORTUNITY_WON = "opportunity.won"
 
@@ -100,8 +101,24 @@ class Action(StrEnum):
     QUESTION_ADDED_TO_FAQ = "question.added_to_faq"
     QUESTION_REMOVED_FROM_FAQ = "question.removed_from_faq"
     LEAD_REASSIGNED = "lead.reassigned"
+    REPS_REMINDED = "program.reps_reminded"  # a sales leader's one-click reminder
     LEADS_ASSIGNED_TO_PROGRAM = "lead.assigned_to_program"
     REJECTION_REASON_ADDED = "rejection_reason.added"
     REJECTION_REASON_TOGGLED = "rejection_reason.toggled"
     IMPORT_STARTED = "import.started"
     IMPORT_FINISHED = "import.finished"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_CHANGED = "webhook.changed"
+    WEBHOOK_DELETED = "webhook.deleted"
+    WEBHOOK_DISABLED = "webhook.disabled"
+    LESSONS_SAVED = "program.lessons_saved"
+    DIGEST_SUBSCRIBED = "digest.subscribed"
+    DIGEST_UNSUBSCRIBED = "digest.unsubscribed"
+    TWO_FACTOR_ENABLED = "two_factor.enabled"
+    TWO_FACTOR_DISABLED = "two_factor.disabled"
+    TWO_FACTOR_RESET = "two_factor.reset"  # an owner removed a member's second factor
+    RECOVERY_CODES_RENEWED = "two_factor.recovery_codes_renewed"
+    SESSIONS_ENDED = "member.sessions_ended"
+    MEMBER_TOKENS_REVOKED = "member.api_tokens_revoked"
+    PERSON_EXPORTED = "person.exported"
+    PERSON_ERASED = "person.erased"

@@ -163,6 +163,10 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.MAPPING)
     rows_checked = models.PositiveIntegerField(default=0)
     bytes_checked = models.PositiveBigIntegerField(default=0)
+    # The write pass: "checking" (reading and checking rows), then "writing" (share 0-100).
+    phase = models.CharField(max_length=10, default="checking")
+    write_share = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # last progress seen
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -175,8 +179,15 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} import of {self.original_name}"
 
+    CHECKING_SHARE = 70  # of the bar; writing is the rest
+
     @property
     def percent(self) -> int:
+        """One bar for both passes: checking the rows, then writing them."""
         if self.status == self.Status.DONE:
             return 100
-        return min(95, int(100 * self.bytes_checked / self.size)) if self.size else 0
+        if self.phase == "writing":
+            rest = 100 - self.CHECKING_SHARE
+            return min(99, self.CHECKING_SHARE + rest * self.write_share // 100)
+        checked = self.bytes_checked / self.size if self.size else 0
+        return min(self.CHECKING_SHARE, int(self.CHECKING_SHARE * checked))

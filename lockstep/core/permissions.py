@@ -35,7 +35,8 @@ class Perm(StrEnum):
     VIEW_TEAMS = "view_teams"  # read the team tree and headcounts
     VIEW_MEMBERS = "view_members"
     MANAGE_PROGRAMS = "manage_programs"  # write the sell-in plan, launch, answer questions
-    VIEW_PROGRAMS = "view_programs"  # the program list, calendar and program pages
+    VIEW_PROGRAMS = "view_programs"  # the program list and program pages
+    VIEW_CALENDAR = "view_calendar"  # the launch calendar and load, for the teams one sees
     VIEW_INSIGHTS = "view_insights"  # funnel, results, pulse results
     LEAD_TEAMS = "lead_teams"  # endorse, acknowledge targets, reassign leads
     SELL = "sell"  # acknowledge briefs, train, take checks, answer pulses, ask questions
@@ -45,10 +46,12 @@ class Perm(StrEnum):
     GIVE_FEEDBACK = "give_feedback"  # preview feedback from the audience
     RECORD_ATTENDANCE = "record_attendance"  # tick who attended a live session
     WORK_LEADS = "work_leads"  # the leads list: touch, accept, reject
+    VIEW_LEADS = "view_leads"  # a lead's page: one's own, one's teams' or every lead
     IMPORT_DATA = "import_data"  # CRM imports, unmatched leads
     USE_API = "use_api"  # personal API tokens
     OVERRIDE_GATE = "override_gate"  # launch below the readiness threshold, with a reason
     SEE_ALL_TEAMS = "see_all_teams"  # otherwise a member sees only the teams they lead / sell in
+    RECEIVE_DIGEST = "receive_digest"  # the weekly digest (leaders by default, marketers opt in)
 
 
 O, M, L, R, P, V = (  # noqa: E741 — one letter per role keeps the table readable
@@ -68,6 +71,7 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.VIEW_MEMBERS: frozenset({O, M, L}),
     Perm.MANAGE_PROGRAMS: frozenset({O, M}),
     Perm.VIEW_PROGRAMS: frozenset({O, M, L, V}),
+    Perm.VIEW_CALENDAR: frozenset({O, M, L, R, P, V}),
     Perm.VIEW_INSIGHTS: frozenset({O, M, L, V}),
     Perm.LEAD_TEAMS: frozenset({L}),
     Perm.SELL: frozenset({R, P}),
@@ -77,10 +81,12 @@ PERMISSIONS: dict[Perm, frozenset[str]] = {
     Perm.GIVE_FEEDBACK: frozenset({L, R, P}),
     Perm.RECORD_ATTENDANCE: frozenset({O, M, L}),
     Perm.WORK_LEADS: frozenset({L, R, P}),
+    Perm.VIEW_LEADS: frozenset({O, M, L, R, P, V}),
     Perm.IMPORT_DATA: frozenset({O, M}),
     Perm.USE_API: frozenset({O, M, L, R, P, V}),
     Perm.OVERRIDE_GATE: frozenset({O}),
     Perm.SEE_ALL_TEAMS: frozenset({O, M, V}),
+    Perm.RECEIVE_DIGEST: frozenset({M, L}),
 }
 
 
@@ -92,7 +98,8 @@ DESCRIPTIONS: dict[Perm, str] = {
     Perm.VIEW_TEAMS: "see the team tree and headcounts",
     Perm.VIEW_MEMBERS: "see people",
     Perm.MANAGE_PROGRAMS: "write programs and their sell-in plan, launch, answer questions",
-    Perm.VIEW_PROGRAMS: "see the program list, calendar and program pages",
+    Perm.VIEW_PROGRAMS: "see the program list and program pages",
+    Perm.VIEW_CALENDAR: "see the launch calendar and the load on the teams you see",
     Perm.VIEW_INSIGHTS: "see funnels, results and pulse results",
     Perm.LEAD_TEAMS: "lead teams: endorse programs, acknowledge targets, reassign leads",
     Perm.SELL: "sell: confirm briefs, train, take checks, answer pulses, ask questions",
@@ -102,10 +109,14 @@ DESCRIPTIONS: dict[Perm, str] = {
     Perm.GIVE_FEEDBACK: "give preview feedback on a program aimed at your teams",
     Perm.RECORD_ATTENDANCE: "record who attended a live session",
     Perm.WORK_LEADS: "work leads: touch, accept, reject",
+    Perm.VIEW_LEADS: "open a lead's page and history (your own, your teams' or, with every "
+    "team in view, any lead)",
     Perm.IMPORT_DATA: "import CRM data and assign unmatched leads",
     Perm.USE_API: "make personal API tokens",
     Perm.OVERRIDE_GATE: "launch below the readiness threshold with a written reason",
     Perm.SEE_ALL_TEAMS: "see every team (otherwise only the teams you lead or sell in)",
+    Perm.RECEIVE_DIGEST: "get the weekly digest e-mail (sales leaders unless they unsubscribe, "
+    "marketers when they subscribe)",
 }
 
 

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from lockstep.core.errors import DomainError, domain_error_response
-from lockstep.core.permissions import Perm, can
+from lockstep.core.permissions import DESCRIPTIONS, Perm, can
 
 if TYPE_CHECKING:
     from lockstep.accounts.models import User
@@ -52,7 +52,7 @@ def org_view(perm: Perm) -> Callable[[OrgView[P]], PlainView[P]]:
             if membership is None:
                 raise Http404("No such organization")
             if not can(membership, perm):
-                raise PermissionDenied("Your role does not allow this.")
+                raise PermissionDenied(f"This page is for members who may {DESCRIPTIONS[perm]}.")
             org_request: Any = request
             try:
                 return view(org_request, *args, **kwargs)

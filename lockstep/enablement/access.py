@@ -22,3 +22,18 @@ def access_attempt(
     if attempt is None:
         raise Http404("No such attempt")
     return attempt
+
+
+def access_open_attempt(
+    membership: Membership, program: Program, attempt_id: int, *, for_update: bool = False
+) -> CheckAttempt:
+    """The member's own attempt that is started and not yet submitted."""
+    attempts = CheckAttempt.objects.filter(
+        knowledge_check__program=program, user=membership.user, submitted_at__isnull=True
+    ).select_related("knowledge_check")
+    if for_update:
+        attempts = attempts.select_for_update(of=("self",))
+    attempt = attempts.filter(pk=attempt_id).first()
+    if attempt is None:
+        raise Http404("No such open attempt")
+    return attempt

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from lockstep.accounts.models import User
 from lockstep.core.errors import Conflict
@@ -65,11 +65,33 @@ def complete_module(*, item: TrainingItem, user: User) -> bool:
     return created
 
 
+def has_started(item: TrainingItem) -> bool:
+    return item.starts_at is not None and item.starts_at <= timezone.now()
+
+
+def ensure_started(item: TrainingItem) -> None:
+    """Nobody attended a session that has not begun (nor could a certificate that counts
+    it be dated before it)."""
+    if item.starts_at is None:
+        raise EnablementError(
+            f"“{item.title}” has no date yet: attendance can be recorded once it has started."
+        )
+    if not has_started(item):
+        when = dateformat.format(
+            timezone.localtime(item.starts_at, item.org.tzinfo), "l j F Y, H:i T"
+        )
+        raise EnablementError(
+            f"“{item.title}” starts on {when}: attendance can be recorded once it has started."
+        )
+
+
 @transaction.atomic
 def mark_attendance(
     *, item: TrainingItem, users: Iterable[User], acting_user: User, source: str
 ) -> int:
-    """Mark people as having attended a live session; returns how many were new."""
+    """Mark people as having attended a live session that has started; returns how many
+    were new."""
+    ensure_started(item)
     added = 0
     for user in users:
         if _complete(item, user, source, acting_user):

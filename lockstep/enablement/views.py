@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lockstep.core.imports import run_import
 from lockstep.core.params import posted_ids
 from lockstep.core.permissions import Perm, can
+from lockstep.core.templatetags.lockstep_tags import counted
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.enablement import services
 from lockstep.enablement.access import access_attempt
@@ -46,7 +48,8 @@ def live_program_for_rep(request: OrgRequest, program_id: int) -> Program:
 
 
 def brief_redirect(request: OrgRequest, program: Program) -> HttpResponse:
-    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+    """Back to the brief's training section, where the rep acted (not the top of the page)."""
+    return redirect(reverse("briefs:brief", args=[request.org.slug, program.pk]) + "#training")
 
 
 @org_view(Perm.SELL)
@@ -99,7 +102,7 @@ def attendance(request: OrgRequest, program_id: int, item_id: int) -> HttpRespon
         added = services.mark_attendance(
             item=item, users=users, acting_user=request.user, source=CompletionSource.ATTENDED
         )
-        messages.success(request, f"{added} attendee(s) recorded.")
+        messages.success(request, f"{counted(added, 'attendee', 'attendees')} recorded.")
         return redirect(
             "enablement:attendance",
             org_slug=request.org.slug,
@@ -114,6 +117,7 @@ def attendance(request: OrgRequest, program_id: int, item_id: int) -> HttpRespon
         "done": done,
         "report": report,
         "upload": upload,
+        "started": services.has_started(item),
     }
     return render(request, "enablement/attendance.html", context, status=400 if report else 200)
 

@@ -143,6 +143,7 @@ def ask_question(*, program: Program, user: User, body: str) -> RepQuestion:
 
 @transaction.atomic
 def answer_question(*, question: RepQuestion, acting_user: User, answer: str) -> None:
+    first = question.answered_at is None
     question.answer = answer
     question.answered_by = acting_user
     question.answered_at = question.answered_at or timezone.now()
@@ -150,6 +151,10 @@ def answer_question(*, question: RepQuestion, acting_user: User, answer: str) ->
     record_audit(
         org=question.org, acting_user=acting_user, action=Action.QUESTION_ANSWERED, obj=question
     )
+    emit_event(
+        org=question.org, actor=acting_user, verb=Verb.QUESTION_ANSWERED,
+        program_id=question.program_id, obj=question, payload={"first_answer": first},
+    )  # fmt: skip
     if question.asked_by is not None:
         url = reverse("briefs:brief", args=[question.org.slug, question.program_id])
         notify(

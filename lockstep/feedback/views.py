@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from lockstep.core.csvexport import Table, export_response
 from lockstep.core.permissions import Perm
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.feedback import services
@@ -38,7 +43,7 @@ def pulse_answer(request: OrgRequest, program_id: int) -> HttpResponse:
     form = PulseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick a score from 1 to 5 for each of the three statements.")
-        return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+        return redirect(reverse("briefs:brief", args=[request.org.slug, program.pk]) + "#pulse")
     data = dict(form.cleaned_data)
     comment = data.pop("comment")
     services.answer_pulse(
@@ -47,7 +52,7 @@ def pulse_answer(request: OrgRequest, program_id: int) -> HttpResponse:
     messages.success(
         request, "Thanks: your pulse is recorded. You can change it until the next round."
     )
-    return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+    return redirect(reverse("briefs:brief", args=[request.org.slug, program.pk]) + "#pulse")
 
 
 @org_view(Perm.MANAGE_PROGRAMS)
@@ -70,7 +75,7 @@ def pulse_settings(request: OrgRequest, program_id: int) -> HttpResponse:
 
 @org_view(Perm.VIEW_INSIGHTS)
 @require_GET
-def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
+def pulse_results(request: OrgRequest, program_id: int) -> HttpResponseBase:
     program = access_program(request.membership, program_id)
     rounds = list(program.pulse_rounds.all())
     chosen = rounds[-1] if rounds else None
@@ -86,11 +91,15 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
         )
         summary["groups"] = [g for g in summary["groups"] if g.label in mine]
         summary["individual"] = [r for r in summary["individual"] if r.team and r.team.name in mine]
+    tables = pulse_tables(program, summary)
+    if (csv := export_response(request, tables)) is not None:
+        return csv
     context = {
         "program": program,
         "rounds": rounds,
         "chosen": chosen,
         "summary": summary,
+        "round_query": f"round={chosen.pk}" if chosen else "",
         "statements": PULSE_STATEMENTS,
         "min_group": MIN_GROUP,
         "settings_form": PulseSettingsForm(initial={"anonymous": program.pulse_anonymous}),
@@ -99,11 +108,56 @@ def pulse_results(request: OrgRequest, program_id: int) -> HttpResponse:
     return render(request, "feedback/pulse.html", context)
 
 
+def pulse_tables(program: Program, summary: dict[str, Any] | None) -> list[Table]:
+    """The round's tables as CSV: per team (hidden groups stay hidden) and, for a named
+    pulse only, each answer."""
+    if summary is None:
+        return []
+    name = f"{program.name}-pulse-{summary['round']}"
+    statements = list(PULSE_STATEMENTS)
+    teams = [["Everyone", summary["answers"], *[summary["overall"][k] for k in statements]]]
+    teams += [
+        [g.label, g.answers, *[("hidden" if g.hidden else g.averages[k]) for k in statements]]
+        for g in summary["groups"]
+    ]
+    header = ["Team", "Answers", *PULSE_STATEMENTS.values()]
+    tables = [Table("teams", name, header, teams)]
+    if not program.pulse_anonymous:
+        answers = [
+            [str(r.user), r.team.name if r.team else "", r.understand, r.helps, r.next_steps,
+             r.comment, r.updated_at]
+            for r in summary["individual"]
+        ]  # fmt: skip
+        tables.append(
+            Table(
+                "answers",
+                f"{name}-answers",
+                ["Rep", "Team", *PULSE_STATEMENTS.values(), "Comment", "Answered"],
+                answers,
+            )
+        )
+    return tables
+
+
 @org_view(Perm.MANAGE_PROGRAMS)
 @require_GET
-def inbox(request: OrgRequest, program_id: int) -> HttpResponse:
+def inbox(request: OrgRequest, program_id: int) -> HttpResponseBase:
     program = access_program(request.membership, program_id)
     questions = program.questions.select_related("asked_by", "answered_by")
+    table = Table(
+        "questions",
+        f"{program.name}-questions",
+        ["Asked", "Asked by", "Question", "Answered", "Answered by", "Hours to first answer",
+         "Answer", "In the FAQ"],
+        lazy_rows=lambda: [
+            [q.created_at, str(q.asked_by or ""), q.body, q.answered_at, str(q.answered_by or ""),
+             round((q.answered_at - q.created_at).total_seconds() / 3600, 1)
+             if q.answered_at else None, q.answer, q.in_faq]
+            for q in questions.order_by("created_at")
+        ],
+    )  # fmt: skip
+    if (csv := export_response(request, [table])) is not None:
+        return csv
     context = {
         "program": program,
         "open": questions.filter(answered_at__isnull=True).order_by("created_at"),

@@ -393,7 +393,9 @@ def lead_detail(request: OrgRequest, lead_id: int) -> HttpResponseBase:
     context = {
         "lead": lead,
         "history": history,
-        "clock": clock(lead, Calendar.for_org(org), timezone.now()),
+        "clock": clock(
+            lead, Calendar.for_team(rep_team.team if rep_team else None, org), timezone.now()
+        ),
         "day_minutes": org.business_minutes_per_day,
         "rep_team": rep_team.team if rep_team else None,
         "opportunities": opportunities,

@@ -118,6 +118,7 @@ def export_person(user: User, org: Organization | None = None) -> dict[str, Any]
                 "team": m.team.name if m.team else None,
                 "led_teams": [t.name for t in m.led_teams.all()],
                 "email_notifications": m.email_notifications,
+                "email_off": m.email_off,
                 "last_seen_at": m.last_seen_at,
             }
             for m in memberships

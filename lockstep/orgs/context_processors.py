@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from lockstep.core.models import Notification
 from lockstep.core.permissions import Abilities, Perm, can
@@ -39,7 +40,7 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     items = [("Home", reverse("insights:home", args=[slug]), Perm.VIEW_ORG)]
     items += [
         ("Programs", reverse("programs:list", args=[slug]), Perm.VIEW_PROGRAMS),
-        ("Calendar", reverse("programs:calendar", args=[slug]), Perm.VIEW_PROGRAMS),
+        ("Calendar", reverse("programs:calendar", args=[slug]), Perm.VIEW_CALENDAR),
         ("Leads", reverse("results:my_leads", args=[slug]), Perm.SELL),
         ("Team leads", reverse("results:my_leads", args=[slug]), Perm.LEAD_TEAMS),
         ("Import", reverse("results:import_new", args=[slug]), Perm.IMPORT_DATA),
@@ -52,9 +53,9 @@ def lockstep(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     home = reverse("insights:home", args=[slug])
     context["org"] = org
-    context["unread"] = (
-        Notification.objects.for_org(org).filter(user=request.user, read_at__isnull=True).count()
-    )
+    # Counted only when a template shows it (full pages do; htmx fragments do not).
+    unread = Notification.objects.for_org(org).filter(user=request.user, read_at__isnull=True)
+    context["unread"] = SimpleLazyObject(unread.count)
     context["nav"] = [
         {"label": label, "url": url, "active": _active(path, url, home)}
         for label, url, perm in items

@@ -1,22 +1,107 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import zoneinfo
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
-from lockstep.core.forms import limit_choices
+from lockstep.core.forms import ModelIdsField, check_plan_date, limit_choices
 from lockstep.core.permissions import Role
 from lockstep.orgs.models import AssetKind, Channel, Invitation, Membership, Organization, Team
-from lockstep.orgs.selectors import owner_count, with_descendants
+from lockstep.orgs.selectors import TeamTree, owner_count, team_hours, with_descendants
+from lockstep.orgs.services import TeamClock
 
 TEAM_ROLES = (Role.REP, Role.PARTNER_REP, Role.SALES_LEADER)
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
 
+INDENT = "\u00a0\u00a0\u00a0"  # no-break spaces: a sub-team's label is indented by depth
+PICKER_ATTRS = {"data-filter": "teams"}  # app.js's pickers.js adds a filter box
+
+
+if TYPE_CHECKING:
+    _TeamIterator = ModelChoiceIterator[Team]
+else:  # Django's class is not subscriptable at run time
+    _TeamIterator = ModelChoiceIterator
+
+
+class TeamTreeIterator(_TeamIterator):
+    """A team picker's choices in tree order (each team followed by its sub-teams, siblings
+    by name), labels indented by depth, whatever order the queryset had: a region and its
+    teams stay together instead of "EMEA › Zurich" sorting among the Zs. A form that has
+    the organization's `TeamTree` already sets it on the field (`field.tree`) to save the
+    query."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        teams = list(self.queryset)
+        if not teams:
+            return
+        by_id = {t.pk: t for t in teams}
+        tree = getattr(self.field, "tree", None) or TeamTree.load(Organization(pk=teams[0].org_id))
+        for team_id, depth in tree.ordered(set(by_id)):
+            team = by_id[team_id]
+            label = INDENT * depth + self.field.label_from_instance(team)
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(team), team), label)
+
+    def __len__(self) -> int:
+        return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
+
+
+def use_tree(form: forms.BaseForm, tree: TeamTree | None, *names: str) -> None:
+    """Give the form's team pickers the organization's loaded tree."""
+    for name in names:
+        form.fields[name].tree = tree  # type: ignore[attr-defined]
+
+
 class TeamChoiceField(forms.ModelChoiceField[Team]):
+    """Pick one team: searchable (a filter box), in tree order, indented by depth."""
+
+    iterator = TeamTreeIterator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update(PICKER_ATTRS)
+
     def label_from_instance(self, obj: Team) -> str:
-        return f"{obj.parent.name} › {obj.name}" if obj.parent else obj.name
+        return obj.name
+
+
+class TeamsChoiceField(ModelIdsField):
+    """Pick several teams (checkboxes): searchable, in tree order, indented by depth."""
+
+    iterator = TeamTreeIterator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update(PICKER_ATTRS)
+
+    def label_from_instance(self, obj: Team) -> str:
+        return obj.name
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    """Every IANA time zone the server knows (`zoneinfo.available_timezones()`), sorted."""
+    return [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]
+
+
+def zone_field(**kwargs: Any) -> forms.ChoiceField:
+    """A searchable list of IANA time zones (a filter box over the <select>): only a zone
+    of the list is accepted, whatever is posted."""
+    blank = kwargs.pop("blank", None)
+    choices = ([("", blank)] if blank else []) + zone_choices()
+    message = "“%(value)s” is not a known time zone: pick one from the list (e.g. Europe/London)."
+    return forms.ChoiceField(
+        choices=choices,
+        widget=forms.Select(attrs={"data-filter": "zones"}),
+        error_messages={"invalid_choice": message},
+        **kwargs,
+    )
 
 
 class TeamForm(forms.Form):
@@ -25,6 +110,16 @@ class TeamForm(forms.Form):
         queryset=Team.objects.none(), required=False, empty_label="— top level —"
     )
     channel = forms.ChoiceField(choices=Channel.choices)
+    time_zone = forms.ChoiceField(required=False)  # replaced in __init__ (the inherited zone)
+    business_day_start = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Business day starts"
+    )
+    business_day_end = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}), label="Business day ends"
+    )
+    business_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     def __init__(self, *args: Any, org: Organization, team: Team | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -33,6 +128,18 @@ class TeamForm(forms.Form):
         if team is not None:
             parents = parents.exclude(pk__in=with_descendants(org, [team.pk]))
         limit_choices(self, "parent", parents)
+        above = team_hours(team.parent if team is not None else None, org)
+        days = ", ".join(label for n, label in WEEKDAYS if n in above.days) or "none"
+        self.fields["time_zone"] = zone_field(
+            required=False,
+            blank=f"— inherited ({above.time_zone}) —",
+            help_text="Empty: the parent team's zone, else the organization's. Used by the "
+            "first-touch SLA of the team's reps' leads and their calendar invites.",
+        )
+        self.fields[
+            "business_day_start"
+        ].help_text = f"Empty: inherited ({above.opens:%H:%M}–{above.closes:%H:%M})."
+        self.fields["business_days"].help_text = f"None ticked: inherited ({days})."
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
@@ -42,6 +149,27 @@ class TeamForm(forms.Form):
         if clash.exists():
             raise forms.ValidationError(f"There is already a team called “{name}”.")
         return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("business_day_start"), cleaned.get("business_day_end")
+        if (start is None) != (end is None) and not self.errors:
+            self.add_error("business_day_end", "Give both the start and the end, or neither.")
+        elif start and end and start >= end:
+            self.add_error("business_day_end", "The business day must end after it starts.")
+        return cleaned
+
+    def basics(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("name", "parent", "channel")}
+
+    def clock(self) -> TeamClock:
+        data = self.cleaned_data
+        return TeamClock(
+            time_zone=data["time_zone"],
+            business_day_start=data["business_day_start"],
+            business_day_end=data["business_day_end"],
+            business_days=tuple(data["business_days"]) or None,
+        )
 
 
 def team_field(org: Organization, required: bool = False) -> TeamChoiceField:
@@ -95,11 +223,13 @@ class InviteForm(forms.Form):
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False)
-    led_teams = forms.ModelMultipleChoiceField(
+    led_teams = TeamsChoiceField(
         queryset=Team.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
         label="Teams led",
+        # app.js shows the field only while the role is "Sales leader"; without scripts it
+        # stays visible and the server ignores it for other roles (clean below).
+        widget=forms.CheckboxSelectMultiple(attrs={"data-show-for-role": Role.SALES_LEADER}),
     )
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any):
@@ -115,7 +245,9 @@ class MembershipForm(forms.Form):
         cleaned = super().clean() or {}
         role = cleaned.get("role")
         check_team_for_role(self, role, cleaned.get("team"), "team")
-        if role == Role.SALES_LEADER and not cleaned.get("led_teams"):
+        if role != Role.SALES_LEADER:
+            cleaned["led_teams"] = []  # only sales leaders lead teams: ignore what was posted
+        elif not cleaned.get("led_teams"):
             self.add_error("led_teams", "A sales leader leads at least one team.")
         m = self.membership
         if m.role == Role.OWNER and role != Role.OWNER and owner_count(m.org) <= 1:
@@ -134,6 +266,10 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
         help_text="A program's rep kit must hold one asset of each of these kinds.",
     )
 
+    time_zone = zone_field(
+        help_text="Pick from the list (type to filter): the zone of business hours, the SLA "
+        "clock and invites; a team or region can set its own (Teams › Edit)."
+    )
     holidays = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -167,7 +303,6 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
         help_texts = {
             "readiness_threshold": "A program cannot go live below this score (0–100).",
             "max_training_minutes": "The most required training a program may ask of a rep.",
-            "time_zone": "An IANA name such as Europe/Berlin or America/New_York.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -181,10 +316,12 @@ class OrgSettingsForm(forms.ModelForm[Organization]):
             if not line.strip():
                 continue
             try:
-                days.append(dt.date.fromisoformat(line.strip()).isoformat())
-            except ValueError as exc:
+                day = dt.date.fromisoformat(line.strip())
+                check_plan_date(day)
+                days.append(day.isoformat())
+            except (ValueError, forms.ValidationError) as exc:
                 raise forms.ValidationError(
-                    f"“{line.strip()[:20]}” is not a date like 2026-12-25."
+                    f"“{line.strip()[:20]}” is not a date like 2026-12-25 (2000 to 2199)."
                 ) from exc
         return sorted(set(days))
 
@@ -219,6 +356,13 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         max_length=100,
         help_text="What it is for, e.g. “CRM sync”: you see it in the list and the audit log.",
+    )
+    expires_in_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires after (days)",
+        help_text="Leave empty for a token that works until you revoke it.",
     )
 
     def clean_name(self) -> str:

@@ -58,6 +58,8 @@ class Organization(models.Model):
     # SLA breach escalation: the rep at this share of the SLA, then their leaders.
     escalate_rep_percent = models.PositiveSmallIntegerField(default=100)
     escalate_leader_percent = models.PositiveSmallIntegerField(default=200)
+    # Owners and marketers must log in with a second factor (accounts.two_factor).
+    require_two_factor = models.BooleanField(default=False)
     # How to read an ambiguous date such as 03/04/2026 in imported files.
     date_order = models.CharField(
         max_length=3,
@@ -106,6 +108,15 @@ class Team(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.DIRECT)
+    # A region's or team's own clock (APAC, EMEA, North America): empty values are inherited
+    # from the nearest ancestor that sets them, else the organization's (orgs.selectors
+    # .team_hours). Holidays stay the organization's.
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
+    business_day_start = models.TimeField(null=True, blank=True)
+    business_day_end = models.TimeField(null=True, blank=True)
+    business_days = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TenantQuerySet.as_manager()
@@ -114,6 +125,11 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint("org", Lower("name"), name="team_name_unique_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(business_day_start__isnull=True, business_day_end__isnull=True)
+                | models.Q(business_day_start__lt=models.F("business_day_end")),
+                name="team_business_hours_order",
+            ),
         ]
         indexes = [models.Index(fields=["org", "parent"], name="team_org_parent")]
 
@@ -136,6 +152,9 @@ class Membership(models.Model):
     email_notifications = models.BooleanField(
         default=True, help_text="Also send notifications by e-mail (otherwise in the app only)."
     )
+    # Kinds of e-mail this person turned off (`orgs.notify.MAIL_KINDS`), e.g. by a
+    # one-click unsubscribe; they still get those notifications in the app.
+    email_off = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,15 +4,39 @@ Read-only helpers every floor above uses, so "the reps of my teams" is written o
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
+
+# Team trees read during the current web request, by organization id (None outside one).
+_REQUEST_MEMO: ContextVar[dict[int, TeamTree] | None] = ContextVar("team_trees", default=None)
+
+
+@contextmanager
+def request_memo() -> Iterator[None]:
+    """Around one request: TeamTree.load reads each organization's tree once."""
+    token = _REQUEST_MEMO.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_MEMO.reset(token)
+
+
+def forget_team_tree() -> None:
+    """After a write to teams within a request: the next load reads the tree again."""
+    memo = _REQUEST_MEMO.get()
+    if memo is not None:
+        memo.clear()
 
 
 @dataclass(frozen=True)
@@ -27,6 +51,18 @@ class TeamTree:
 
     @classmethod
     def load(cls, org: Organization) -> TeamTree:
+        """The organization's tree; within one web request it is read once (the request's
+        memo, see `request_memo`), outside requests every call reads it."""
+        memo = _REQUEST_MEMO.get()
+        if memo is not None:
+            tree = memo.get(org.pk)
+            if tree is None:
+                tree = memo[org.pk] = cls._read(org)
+            return tree
+        return cls._read(org)
+
+    @classmethod
+    def _read(cls, org: Organization) -> TeamTree:
         parents: dict[int, int | None] = {}
         names: dict[int, str] = {}
         channels: dict[int, str] = {}
@@ -77,6 +113,26 @@ class TeamTree:
         for root in roots:
             walk(root, 0)
         return out
+
+    def ordered(self, only: set[int]) -> list[tuple[int, int]]:
+        """(team id, depth) of the teams in `only`, in tree order — each team followed by
+        its sub-teams, siblings by name — the depth counted in shown ancestors only: what
+        every team picker shows, indented by depth."""
+        return _tree_ordered(self, only)
+
+
+def _tree_ordered(tree: TeamTree, only: set[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    depth_of: dict[int, int] = {}
+    for team_id, _ in tree.depth_first(tree.children.get(None, [])):
+        if team_id not in only:
+            continue
+        parent = tree.parents.get(team_id)
+        while parent is not None and parent not in only:
+            parent = tree.parents.get(parent)
+        depth_of[team_id] = 0 if parent is None else depth_of[parent] + 1
+        out.append((team_id, depth_of[team_id]))
+    return out
 
 
 def team_children_map(org: Organization) -> dict[int | None, list[int]]:
@@ -178,3 +234,165 @@ def visible_members(membership: Membership) -> QuerySet[Membership]:
         leading = Membership.objects.filter(led_teams__in=scope).values("pk")
         members = members.filter(Q(team_id__in=scope) | Q(pk__in=leading))
     return members
+
+
+def team_headcounts(org: Organization, team_ids: Iterable[int]) -> dict[int, int]:
+    """Reps and partner reps selling in each of the teams (0 for a team with nobody), one
+    query."""
+    ids = list(team_ids)
+    counts: dict[int, int] = dict.fromkeys(ids, 0)
+    rows = (
+        reps_in_teams(org, ids)
+        .values_list("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
+    for team_id, n in rows:
+        counts[team_id] = n
+    return counts
+
+
+def nearest_leaders(
+    org: Organization, team_ids: Iterable[int], tree: TeamTree | None = None
+) -> dict[int, Membership]:
+    """For each team, the sales leader closest above it: one who leads the team itself,
+    else its region, and so on up the tree (several at the same level: the first by name).
+    Teams with no leader anywhere above them are left out."""
+    tree = tree or TeamTree.load(org)
+    led = (
+        Membership.led_teams.through.objects.filter(
+            membership__org=org, membership__role=Role.SALES_LEADER
+        )
+        .select_related("membership__user")
+        .order_by(
+            "membership__user__first_name", "membership__user__last_name", "membership__user__email"
+        )
+    )  # one query: who leads which team
+    by_team: dict[int, Membership] = {}
+    for row in led:
+        by_team.setdefault(row.team_id, row.membership)
+    found: dict[int, Membership] = {}
+    for team_id in team_ids:
+        current: int | None = team_id
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current in by_team:
+                found[team_id] = by_team[current]
+                break
+            current = tree.parents.get(current)
+    return found
+
+
+def tree_ordered(
+    org: Organization, only: Iterable[int] | None = None, tree: TeamTree | None = None
+) -> list[tuple[Team, int]]:
+    """The organization's teams (or those in `only`) in tree order with their depth: see
+    `TeamTree.ordered`."""
+    tree = tree or TeamTree.load(org)
+    wanted = set(tree.parents) if only is None else set(only)
+    teams = {t.pk: t for t in Team.objects.for_org(org).filter(pk__in=wanted)}
+    return [(teams[t], depth) for t, depth in tree.ordered(set(teams))]
+
+
+def member_search(query: str) -> Q:
+    """Members matching a search box: every word of the query (case-insensitive) is found
+    in the first name, last name, e-mail or team name, so "Nina Adeyemi", "adeyemi nina"
+    and "nina london" all find Nina Adeyemi of London. Plain `icontains` lookups: the same
+    on SQLite and PostgreSQL."""
+    condition = Q()
+    for word in query.split()[:8]:
+        condition &= (
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(team__name__icontains=word)
+        )
+    return condition
+
+
+# --- time zones and business hours per team ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamHours:
+    """The clock a team works by: its time zone and business hours, each inherited from
+    the nearest ancestor that sets it, else the organization's. Holidays are the
+    organization's for every team."""
+
+    time_zone: str
+    opens: dt.time
+    closes: dt.time
+    days: frozenset[int]  # weekday numbers, Monday = 0
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+def org_hours(org: Organization) -> TeamHours:
+    return TeamHours(
+        org.time_zone,
+        org.business_day_start,
+        org.business_day_end,
+        frozenset(org.business_days or []),
+    )
+
+
+def hours_by_team(org: Organization) -> dict[int, TeamHours]:
+    """Every team's clock (one query): a team's own values, else its parent's, else the
+    organization's. Teams that inherit everything share the organization's `TeamHours`."""
+    base = org_hours(org)
+    rows = {
+        t[0]: t
+        for t in Team.objects.for_org(org).values_list(
+            "id", "parent_id", "time_zone", "business_day_start", "business_day_end",
+            "business_days",
+        )
+    }  # fmt: skip
+    resolved: dict[int, TeamHours] = {}
+
+    def resolve(team_id: int, seen: frozenset[int] = frozenset()) -> TeamHours:
+        if team_id in resolved:
+            return resolved[team_id]
+        _, parent_id, zone, opens, closes, days = rows[team_id]
+        above = base
+        if parent_id in rows and parent_id not in seen:
+            above = resolve(parent_id, seen | {team_id})
+        hours = TeamHours(
+            zone or above.time_zone,
+            opens if opens is not None and closes is not None else above.opens,
+            closes if opens is not None and closes is not None else above.closes,
+            frozenset(days) if days is not None else above.days,
+        )
+        resolved[team_id] = base if hours == base else hours
+        return resolved[team_id]
+
+    for team_id in rows:
+        resolve(team_id)
+    return resolved
+
+
+def team_hours(team: Team | None, org: Organization | None = None) -> TeamHours:
+    """One team's clock (see `hours_by_team`); the organization's for no team."""
+    if team is None:
+        if org is None:
+            raise ValueError("team_hours needs a team or an organization")
+        return org_hours(org)
+    owner = org if org is not None and org.pk == team.org_id else team.org
+    return hours_by_team(owner).get(team.pk) or org_hours(owner)
+
+
+def team_tzinfo(team: Team | None, org: Organization | None = None) -> zoneinfo.ZoneInfo:
+    """The time zone a team works in — its own, else its nearest ancestor's, else the
+    organization's: what a calendar invite or an e-mail to the team's people shows."""
+    return team_hours(team, org).tzinfo
+
+
+def member_tzinfo(membership: Membership) -> zoneinfo.ZoneInfo:
+    """A member's time zone: their team's (a rep), else the organization's."""
+    return (
+        team_tzinfo(membership.team, membership.org)
+        if membership.team_id
+        else (membership.org.tzinfo)
+    )

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
@@ -17,14 +18,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from lockstep.accounts.models import User
-from lockstep.core.errors import Conflict
+from lockstep.accounts import services as accounts
+from lockstep.accounts import throttle, two_factor
+from lockstep.accounts.models import ApiToken, User
+from lockstep.core.errors import Conflict, TooMany
 from lockstep.core.events import Action
 from lockstep.core.permissions import SELLING_ROLES, Role
 from lockstep.core.services import diff, record_audit
 from lockstep.core.tasks import send_email
 from lockstep.orgs.models import Invitation, Membership, Organization, Team
 from lockstep.orgs.notify import absolute_url
+from lockstep.orgs.selectors import forget_team_tree
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -87,15 +91,48 @@ def update_org_settings(*, org: Organization, acting_user: User, values: dict[st
 # --- teams ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TeamClock:
+    """A team's own time zone and business hours; empty values are inherited down the
+    tree (`orgs.selectors.team_hours`)."""
+
+    time_zone: str = ""
+    business_day_start: dt.time | None = None
+    business_day_end: dt.time | None = None
+    business_days: tuple[int, ...] | None = None
+
+
+CLOCK_FIELDS = ("time_zone", "business_day_start", "business_day_end", "business_days")
+
+
 def team_fields(team: Team) -> dict[str, Any]:
-    return {"name": team.name, "parent": team.parent, "channel": team.channel}
+    values = {"name": team.name, "parent": team.parent, "channel": team.channel}
+    values.update({f: getattr(team, f) for f in CLOCK_FIELDS})
+    return values
+
+
+def _set_clock(team: Team, clock: TeamClock | None) -> None:
+    if clock is None:  # the caller does not manage clocks (imports, the API's basics)
+        return
+    for name in CLOCK_FIELDS:
+        value = getattr(clock, name)
+        setattr(team, name, list(value) if isinstance(value, tuple) else value)
 
 
 @transaction.atomic
 def create_team(
-    *, org: Organization, acting_user: User | None, name: str, parent: Team | None, channel: str
+    *,
+    org: Organization,
+    acting_user: User | None,
+    name: str,
+    parent: Team | None,
+    channel: str,
+    clock: TeamClock | None = None,
 ) -> Team:
-    team = Team.objects.create(org=org, name=name, parent=parent, channel=channel)
+    team = Team(org=org, name=name, parent=parent, channel=channel)
+    _set_clock(team, clock)
+    team.save()
+    forget_team_tree()
     record_audit(
         org=org,
         acting_user=acting_user,
@@ -108,14 +145,22 @@ def create_team(
 
 @transaction.atomic
 def update_team(
-    *, team: Team, acting_user: User | None, name: str, parent: Team | None, channel: str
+    *,
+    team: Team,
+    acting_user: User | None,
+    name: str,
+    parent: Team | None,
+    channel: str,
+    clock: TeamClock | None = None,
 ) -> Outcome:
     before = team_fields(team)
     team.name, team.parent, team.channel = name, parent, channel
+    _set_clock(team, clock)
     changes = diff(before, team_fields(team))
     if not changes:
         return "unchanged"
     team.save()
+    forget_team_tree()
     record_audit(
         org=team.org, acting_user=acting_user, action=Action.TEAM_UPDATED, obj=team, changes=changes
     )
@@ -130,6 +175,7 @@ def delete_team(*, team: Team, acting_user: User) -> None:
         )
     record_audit(org=team.org, acting_user=acting_user, action=Action.TEAM_DELETED, obj=team)
     team.delete()
+    forget_team_tree()
 
 
 # --- memberships ----------------------------------------------------------------------
@@ -246,6 +292,18 @@ def upsert_member(
 def invite_member(
     *, org: Organization, acting_user: User, email: str, role: str, team: Team | None
 ) -> Invitation:
+    allowed = throttle.hits(
+        [
+            ("invite-address", email, settings.INVITATIONS_PER_ADDRESS, 24 * 60),
+            ("invite-inviter", str(acting_user.pk), settings.INVITATIONS_PER_INVITER, 60),
+        ]
+    )
+    if not allowed:
+        raise TooMany(
+            f"Too many invitations: at most {settings.INVITATIONS_PER_ADDRESS} a day to one "
+            f"address and {settings.INVITATIONS_PER_INVITER} an hour from one person. "
+            "Try again later."
+        )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -352,4 +410,96 @@ def set_email_notifications(*, membership: Membership, enabled: bool) -> None:
         action=Action.MEMBER_NOTIFICATIONS_CHANGED,
         obj=membership.user,
         changes={"email_notifications": [not enabled, enabled]},
+    )
+
+
+@transaction.atomic
+def set_email_kind(*, membership: Membership, kind: str, enabled: bool, via: str = "page") -> bool:
+    """Turn one kind of e-mail (`notify.MAIL_KINDS`) off or on again for a member — from
+    their notifications page or an e-mail's one-click unsubscribe link (`via`). Idempotent:
+    False (and no audit row) when nothing changed."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = list(locked.email_off)
+    after = sorted((set(before) - {kind}) if enabled else (set(before) | {kind}))
+    if after == sorted(before):
+        return False
+    locked.email_off = after
+    locked.save(update_fields=["email_off"])
+    membership.email_off = after
+    record_audit(
+        org=locked.org, acting_user=locked.user, action=Action.MEMBER_NOTIFICATIONS_CHANGED,
+        obj=locked.user, changes={"email_off": [before, after]},
+        note="via the one-click link in an e-mail" if via == "link" else "",
+    )  # fmt: skip
+    return True
+
+
+# --- security: two-factor policy, a member's sessions, tokens and second factor ------------
+
+
+@transaction.atomic
+def set_two_factor_requirement(*, org: Organization, acting_user: User, required: bool) -> None:
+    """Require two-factor log-in of the organization's owners and marketers. The owner who
+    turns it on must use it already (or they would lock themselves out of this page)."""
+    org = Organization.objects.select_for_update().get(pk=org.pk)
+    if org.require_two_factor == required:
+        return
+    if required and not two_factor.has_two_factor(acting_user):
+        raise Conflict("Set up two-factor log-in for yourself first (user menu → Two-factor).")
+    org.require_two_factor = required
+    org.save(update_fields=["require_two_factor"])
+    record_audit(
+        org=org,
+        acting_user=acting_user,
+        action=Action.ORG_SETTINGS_CHANGED,
+        obj=org,
+        changes={"require_two_factor": [not required, required]},
+    )
+
+
+@transaction.atomic
+def end_member_sessions(*, membership: Membership, acting_user: User) -> None:
+    """Log the member out everywhere (their next request asks them to log in)."""
+    accounts.end_sessions(membership.user)
+    record_audit(
+        org=membership.org,
+        acting_user=acting_user,
+        action=Action.SESSIONS_ENDED,
+        obj=membership.user,
+    )
+
+
+@transaction.atomic
+def revoke_member_tokens(*, membership: Membership, acting_user: User) -> int:
+    """Revoke every API token the member has in this organization; returns how many."""
+    count = ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    record_audit(
+        org=membership.org,
+        acting_user=acting_user,
+        action=Action.MEMBER_TOKENS_REVOKED,
+        obj=membership.user,
+        changes={"revoked": [0, count]},
+    )
+    return count
+
+
+@transaction.atomic
+def reset_member_two_factor(*, membership: Membership, acting_user: User) -> None:
+    """Remove a member's second factor (a lost phone and lost recovery codes) and end their
+    sessions. Only for a person who belongs to this organization alone: an owner must not
+    weaken how someone logs in to another organization."""
+    if Membership.objects.filter(user_id=membership.user_id).exclude(org=membership.org).exists():
+        raise Conflict(
+            f"{membership.user} also belongs to other organizations: only they can change "
+            "their two-factor settings (with a recovery code), or a server administrator."
+        )
+    two_factor.disable(membership.user)
+    accounts.end_sessions(membership.user)
+    record_audit(
+        org=membership.org,
+        acting_user=acting_user,
+        action=Action.TWO_FACTOR_RESET,
+        obj=membership.user,
     )

@@ -8,9 +8,11 @@ from typing import TypeVar, cast
 
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 
 from lockstep.core.permissions import Perm, can
 from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import TeamTree
 from lockstep.programs.models import (
     Asset,
     CheckQuestion,
@@ -25,9 +27,16 @@ from lockstep.programs.selectors import visible_programs
 C = TypeVar("C", bound=ProgramChild)
 
 
-def access_program(membership: Membership, program_id: int, *, for_update: bool = False) -> Program:
-    """The program if this member may see it (by role and audience), else 404."""
-    programs = visible_programs(membership).select_related("owner", "override_by", "org")
+def access_program(
+    membership: Membership,
+    program_id: int,
+    *,
+    for_update: bool = False,
+    tree: TeamTree | None = None,
+) -> Program:
+    """The program if this member may see it (by role and audience), else 404. A page that
+    has loaded the team tree passes it (one query less for leaders and reps)."""
+    programs = visible_programs(membership, tree).select_related("owner", "override_by", "org")
     if for_update:
         # visible_programs may join the audience: lock the row by its id alone
         visible = programs.filter(pk=program_id).values("pk")
@@ -52,10 +61,13 @@ def _child(model: type[C], program: Program, item_id: int, for_update: bool) -> 
 def access_asset(
     membership: Membership, program: Program, asset_id: int, *, for_update: bool = False
 ) -> Asset:
-    """An asset of the kit; partner reps reach only partner-visible ones."""
+    """An asset of the kit; partner reps reach only partner-visible ones that have not
+    expired (`selectors.kit_assets`)."""
     asset = _child(Asset, program, asset_id, for_update)
-    if not asset.partner_visible and not can(membership, Perm.VIEW_INTERNAL_KIT):
-        raise Http404("No such asset")
+    if not can(membership, Perm.VIEW_INTERNAL_KIT):
+        today = timezone.localdate(timezone=program.org.tzinfo)
+        if not asset.partner_visible or asset.is_expired(today):
+            raise Http404("No such asset")
     return asset
 
 

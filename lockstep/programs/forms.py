@@ -8,11 +8,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from lockstep.core.forms import limit_choices
+from lockstep.core.forms import IdPrefixForm, PlanDateField, limit_choices
 from lockstep.core.permissions import Role
-from lockstep.orgs.forms import TeamChoiceField
+from lockstep.orgs.forms import TeamChoiceField, TeamsChoiceField, use_tree
 from lockstep.orgs.models import AssetKind, Membership, Organization, Team
-from lockstep.orgs.selectors import reps_in_teams
+from lockstep.orgs.selectors import TeamTree, nearest_leaders, reps_in_teams
 from lockstep.programs.inputs import (
     ActivityInput,
     AssetInput,
@@ -39,13 +39,12 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 CODE_RE = re.compile(r"^[\w.\-/ ]{1,60}$")
 
 
-class TeamsField(forms.ModelMultipleChoiceField[Team]):
-    def label_from_instance(self, obj: Team) -> str:
-        return f"{obj.parent.name} › {obj.name}" if obj.parent else f"{obj.name} (all)"
+# Team pickers are searchable and in tree order (orgs.forms.TeamTreeIterator).
+TeamsField = TeamsChoiceField
 
 
 def org_teams(org: Organization) -> Any:
-    return Team.objects.for_org(org).select_related("parent").order_by("parent__name", "name")
+    return Team.objects.for_org(org)
 
 
 class UserChoiceField(forms.ModelChoiceField[Membership]):
@@ -79,8 +78,8 @@ class ProgramForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Picking a region includes all its teams.",
     )
-    launch_date = forms.DateField(required=False, widget=DATE)
-    end_date = forms.DateField(required=False, widget=DATE)
+    launch_date = PlanDateField(required=False, widget=DATE)
+    end_date = PlanDateField(required=False, widget=DATE)
     campaign_codes = forms.CharField(
         required=False,
         max_length=1000,
@@ -154,18 +153,23 @@ def audience_choices(org: Organization, team_ids: set[int]) -> Any:
     return org_teams(org).filter(pk__in=team_ids)
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(IdPrefixForm):
+    id_prefix = "activity"
     kind = forms.ChoiceField(choices=ActivityKind.choices)
-    date = forms.DateField(widget=DATE)
+    date = PlanDateField(widget=DATE)
     teams = TeamsField(queryset=Team.objects.none(), widget=forms.CheckboxSelectMultiple)
     owner = UserChoiceField(queryset=Membership.objects.none(), required=False)
     notes = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+    def __init__(
+        self, *args: Any, org: Organization, team_ids: set[int], tree: TeamTree | None = None,
+        **kw: Any,
+    ):  # fmt: skip
         super().__init__(*args, **kw)
         limit_choices(self, "teams", audience_choices(org, team_ids))
+        use_tree(self, tree, "teams")
         self.fields["teams"].help_text = "Audience teams this activity reaches."
         people = Membership.objects.for_org(org).filter(
             role__in=[Role.OWNER, Role.MARKETER, Role.SALES_LEADER]
@@ -183,7 +187,8 @@ class ActivityForm(forms.Form):
         )
 
 
-class WiifmForm(forms.Form):
+class WiifmForm(IdPrefixForm):
+    id_prefix = "wiifm"
     wiifm = forms.CharField(
         label="What's in it for the rep",
         required=False,
@@ -193,7 +198,12 @@ class WiifmForm(forms.Form):
     )
     incentive_kind = forms.ChoiceField(choices=IncentiveKind.choices, label="Incentive")
     incentive_amount = forms.DecimalField(
-        required=False, min_value=0, max_digits=12, decimal_places=2, label="Amount"
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        label="Amount",
+        help_text="For a commission accelerator, the multiplier: 2 is 2× commission.",
     )
     incentive_currency = forms.CharField(required=False, max_length=3, label="Currency")
     proof_points = forms.CharField(
@@ -214,7 +224,10 @@ class WiifmForm(forms.Form):
         if cleaned.get("incentive_kind") not in (None, IncentiveKind.NONE):
             if not cleaned.get("incentive_amount"):
                 self.add_error("incentive_amount", "Give the incentive's amount.")
-            if not cleaned.get("incentive_currency"):
+            accelerator = cleaned.get("incentive_kind") == IncentiveKind.ACCELERATOR
+            if accelerator:  # a multiplier ("2" is 2× commission), not money
+                cleaned["incentive_currency"] = ""
+            elif not cleaned.get("incentive_currency"):
                 self.add_error("incentive_currency", "Give the currency, e.g. EUR.")
         return cleaned
 
@@ -229,13 +242,14 @@ class WiifmForm(forms.Form):
         )
 
 
-class AssetForm(forms.Form):
+class AssetForm(IdPrefixForm):
+    id_prefix = "asset"
     kind = forms.ChoiceField(choices=AssetKind.choices)
     title = forms.CharField(max_length=160)
     file = forms.FileField(required=False)
     url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Or a link")
     owner = UserChoiceField(queryset=Membership.objects.none(), required=False)
-    expires_on = forms.DateField(required=False, widget=DATE)
+    expires_on = PlanDateField(required=False, widget=DATE)
     partner_visible = forms.BooleanField(required=False, label="Partners may see it")
 
     def __init__(self, *args: Any, org: Organization, **kw: Any):
@@ -289,15 +303,101 @@ class AssetForm(forms.Form):
         )
 
 
-class TargetForm(forms.Form):
+class TargetForm(IdPrefixForm):
+    id_prefix = "target"
     team = TeamChoiceField(queryset=Team.objects.none())
     metric = forms.ChoiceField(choices=TargetMetric.choices)
     value = forms.DecimalField(min_value=0.01, max_digits=14, decimal_places=2)
     period = forms.ChoiceField(choices=TargetPeriod.choices)
 
-    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+    def __init__(
+        self, *args: Any, org: Organization, team_ids: set[int], tree: TeamTree | None = None,
+        **kw: Any,
+    ):  # fmt: skip
         super().__init__(*args, **kw)
         limit_choices(self, "team", audience_choices(org, team_ids))
+        use_tree(self, tree, "team")
+
+
+SPLIT_CHOICES = [
+    ("headcount", "A total, split by headcount (reps per team)"),
+    ("equal", "The same value for each team"),
+]
+
+
+class AudienceTargetForm(forms.Form):
+    """The same target for every audience team: metric and period once, a total split by
+    headcount or one value per team (programs.services.set_audience_targets)."""
+
+    prefix = "all"
+    metric = forms.ChoiceField(choices=TargetMetric.choices)
+    period = forms.ChoiceField(choices=TargetPeriod.choices)
+    split = forms.ChoiceField(
+        choices=SPLIT_CHOICES, widget=forms.RadioSelect, initial="headcount", label="Share out"
+    )
+    value = forms.DecimalField(
+        min_value=0.01,
+        max_digits=14,
+        decimal_places=2,
+        help_text="The total to split, or each team's value. Edit any team's target afterwards.",
+    )
+
+
+class AudienceChampionsForm(forms.Form):
+    """Champions for several audience teams in one submit: one rep per team (a select per
+    team, in tree order), or the leader of each team."""
+
+    prefix = "champs"
+    mode = forms.ChoiceField(
+        choices=[("pick", "The reps picked below"), ("leaders", "The leader of each team")],
+        widget=forms.RadioSelect,
+        initial="pick",
+        label="Name as champions",
+    )
+
+    def __init__(
+        self, *args: Any, org: Organization, team_ids: set[int], tree: TeamTree | None = None,
+        **kw: Any,
+    ):  # fmt: skip
+        super().__init__(*args, **kw)
+        self.org = org
+        tree = tree or TeamTree.load(org)
+        reps = list(
+            reps_in_teams(org, team_ids)
+            .select_related("user", "team")
+            .order_by("user__first_name", "user__last_name", "user__email")
+        )
+        self.teams = [(t, tree.names[t], depth) for t, depth in tree.ordered(set(team_ids))]
+        self.leaders = nearest_leaders(org, team_ids, tree)
+        self.members = {m.pk: m for m in reps}
+        for team_id, name, _ in self.teams:
+            choices = [(m.pk, str(m.user)) for m in reps if m.team_id == team_id]
+            self.fields[f"team_{team_id}"] = forms.TypedChoiceField(
+                choices=[("", "— nobody —"), *choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                label=name,
+            )
+
+    def team_fields(self) -> list[tuple[forms.BoundField, int]]:
+        return [(self[f"team_{team_id}"], depth) for team_id, _, depth in self.teams]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen: list[tuple[int, Membership]] = []
+        if cleaned.get("mode") == "leaders":
+            chosen = [(t, self.leaders[t]) for t, _, _ in self.teams if t in self.leaders]
+            if not chosen:
+                raise forms.ValidationError("No audience team has a sales leader.")
+        elif cleaned.get("mode") == "pick":
+            picked = [(t, cleaned.get(f"team_{t}")) for t, _, _ in self.teams]
+            chosen = [(t, self.members[pk]) for t, pk in picked if pk is not None]
+            if not chosen and not self.errors:
+                raise forms.ValidationError("Pick a rep in at least one team.")
+        teams = Team.objects.for_org(self.org).in_bulk([t for t, _ in chosen])
+        cleaned["picks"] = [(teams[t], member) for t, member in chosen]
+        return cleaned
 
 
 class TargetResponseForm(forms.Form):
@@ -313,7 +413,8 @@ class TargetResponseForm(forms.Form):
         return cleaned
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(IdPrefixForm):
+    id_prefix = "training"
     kind = forms.ChoiceField(choices=TrainingKind.choices)
     title = forms.CharField(max_length=160)
     starts_at = forms.DateTimeField(
@@ -355,13 +456,15 @@ class TrainingForm(forms.Form):
         )
 
 
-class KnowledgeCheckForm(forms.Form):
+class KnowledgeCheckForm(IdPrefixForm):
+    id_prefix = "check"
     title = forms.CharField(max_length=160, initial="Knowledge check")
     pass_mark = forms.IntegerField(min_value=1, max_value=100, initial=80, label="Pass mark (%)")
     attempts_allowed = forms.IntegerField(min_value=1, max_value=10, initial=3)
 
 
-class ChampionForm(forms.Form):
+class ChampionForm(IdPrefixForm):
+    id_prefix = "champion"
     member = UserChoiceField(queryset=Membership.objects.none(), label="Rep")
 
     def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
@@ -407,7 +510,7 @@ class ProgramFilterForm(forms.Form):
     owner = forms.ModelChoiceField(
         queryset=Membership.objects.none(), required=False, empty_label="Any owner"
     )
-    team = forms.ModelChoiceField(
+    team = TeamChoiceField(
         queryset=Team.objects.none(), required=False, empty_label="Any audience team"
     )
 
@@ -438,7 +541,10 @@ class CheckQuestionForm(forms.Form):
             self.fields[f"choice_{i}"] = forms.CharField(
                 required=False, max_length=300, label=f"Choice {i + 1}"
             )
-            self.fields[f"correct_{i}"] = forms.BooleanField(required=False, label="correct")
+            # each box named for its choice ("Choice 2 is correct"), not all "correct"
+            self.fields[f"correct_{i}"] = forms.BooleanField(
+                required=False, label=f"Choice {i + 1} is correct"
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

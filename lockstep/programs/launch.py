@@ -1,16 +1,30 @@
 """What happens when a program goes live, and calendar invites for live sessions.
 
 Both run in background tasks queued on commit (`programs.tasks`); each message has a key,
-so a retried task or a second click never sends twice."""
+so a retried task or a second click never sends twice.
+
+Calendar invites (RFC 5545/5546): one event per live session, its UID a random part stored
+on the session @ the host of the base URL (unique across installations, stable across
+updates and restores), its SEQUENCE raised by every change; METHOD:REQUEST for an invite or
+an update, METHOD:CANCEL for a cancellation. Times are written in UTC ("…Z"), which needs no
+VTIMEZONE and which every calendar shows in the reader's own zone; the e-mail around it
+states the time in the organization's zone, with the zone's name. (A TZID with a generated
+VTIMEZONE was the alternative: the one icalendar generates lists every past transition and
+is misread by other parsers, so the same start would land at different hours.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import asdict, dataclass
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from lockstep.accounts.models import User
@@ -33,7 +47,9 @@ def announce(program: Program) -> int:
         note = notify(
             org=program.org, user=rep.user, kind="program.launched",
             title=f"New for you: {program.name}",
-            body=render_to_string("email/launch_rep.txt", {**context, "member": rep}),
+            body=f"{program.name} is live for {rep.team.name if rep.team else 'you'}: read "
+            "the brief, confirm it and do the required training.",
+            email_text=render_to_string("email/launch_rep.txt", {**context, "member": rep}),
             url=url, key=f"launch:{program.pk}", html=html,
         )  # fmt: skip
         sent += note is not None
@@ -48,20 +64,25 @@ def summarise_for_leaders(
 ) -> None:
     audience = audience_team_ids(program)
     leaders = Membership.objects.for_org(program.org).filter(role=Role.SALES_LEADER)
+    url = reverse("insights:funnel", args=[program.org.slug, program.pk])
     for leader in leaders.select_related("user", "org"):
         mine = leader_team_ids(leader) & audience
         if not mine:
             continue
         team_reps = [r for r in reps if r.team_id in mine]
-        text = render_to_string(
-            "email/launch_leader.txt", {**context, "leader": leader, "reps": team_reps}
-        )
+        mail = {**context, "leader": leader, "reps": team_reps, "url": absolute_url(url)}
         notify(
             org=program.org, user=leader.user, kind="program.launched",
             title=f"{program.name} is live for {len(team_reps)} of your reps",
-            body=text, url=reverse("insights:funnel", args=[program.org.slug, program.pk]),
-            key=f"launch-leader:{program.pk}",
+            body=f"Follow who has read the brief, trained and passed the check, team by "
+            f"team ({len(team_reps)} reps).",
+            email_text=render_to_string("email/launch_leader.txt", mail),
+            html=render_to_string("email/launch_leader.html", mail),
+            url=url, key=f"launch-leader:{program.pk}",
         )  # fmt: skip
+
+
+# --- calendar invites ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,8 @@ class SessionInvite:
     duration_minutes: int
     join_url: str
     sequence: int
+    uid: str = ""  # the stored random part ("" in tasks queued before it existed)
+    required: bool = True
 
     @property
     def start(self) -> dt.datetime | None:
@@ -95,40 +118,99 @@ def invite_snapshot(item: TrainingItem) -> dict[str, Any]:
             duration_minutes=item.duration_minutes,
             join_url=item.join_url,
             sequence=item.ics_sequence,
+            uid=item.ics_uid,
+            required=item.required,
         )
     )
+
+
+def event_uid(invite: SessionInvite) -> str:
+    """Globally unique and stable: the session's stored random part @ this installation."""
+    host = urlsplit(settings.BASE_URL).hostname or "lockstep.invalid"
+    return f"{invite.uid or f'training-{invite.item_id}'}@{host}"
+
+
+def organizer() -> vCalAddress:
+    """The configured sender, so that replies (Accept/Decline) reach a real mailbox."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    person = vCalAddress(f"mailto:{address or settings.DEFAULT_FROM_EMAIL}")
+    person.params["CN"] = vText(name or "Lockstep")
+    return person
+
+
+def attendee_address(user: User, *, required: bool, method: str) -> vCalAddress:
+    person = vCalAddress(f"mailto:{user.email}")
+    person.params["CN"] = vText(user.full_name or user.email)
+    person.params["CUTYPE"] = "INDIVIDUAL"
+    person.params["ROLE"] = "REQ-PARTICIPANT" if required else "OPT-PARTICIPANT"
+    person.params["PARTSTAT"] = "NEEDS-ACTION"
+    person.params["RSVP"] = "TRUE" if method == "REQUEST" else "FALSE"
+    return person
 
 
 def ics(
     invite: SessionInvite, org: Organization, method: str, attendee: User | None = None
 ) -> bytes:
-    """An iCalendar invite (REQUEST) or cancellation (CANCEL) with a stable UID."""
+    """An iCalendar invite (REQUEST) or cancellation (CANCEL), times in UTC (see above)."""
     cal = Calendar()
     cal.add("prodid", "-//Lockstep//Training invites//EN")
     cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     event = Event()
-    event.add("uid", f"training-{invite.item_id}@lockstep")
+    event.add("uid", event_uid(invite))
     event.add("sequence", invite.sequence)
     event.add("summary", f"{invite.program_name}: {invite.title}")
-    start = (invite.start or dt.datetime.now(dt.UTC)).astimezone(org.tzinfo)
+    start = (invite.start or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     event.add("dtstart", start)
     event.add("dtend", start + dt.timedelta(minutes=invite.duration_minutes))
     event.add("dtstamp", dt.datetime.now(dt.UTC))
     if invite.join_url:
         event.add("location", vText(invite.join_url))
         event.add("url", invite.join_url)
-    event.add("description", f"Training for {invite.program_name}. Join: {invite.join_url}")
-    event.add("organizer", vCalAddress("mailto:lockstep@localhost"))
+    join = f" Join: {invite.join_url}" if invite.join_url else ""
+    event.add("description", f"Training for {invite.program_name} ({org.name}).{join}")
+    event.add("organizer", organizer())
     if attendee is not None:
-        event.add("attendee", vCalAddress(f"mailto:{attendee.email}"))
+        event.add("attendee", attendee_address(attendee, required=invite.required, method=method))
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("transp", "OPAQUE")
     cal.add_component(event)
     return bytes(cal.to_ical())
 
 
-def send_invites(snapshot: dict[str, Any], *, method: str, users: list[User] | None = None) -> int:
-    """E-mail the invite (or its update/cancellation) to every audience rep."""
+def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """ "Tuesday 12 January 2027, 10:30 EST (America/New_York)": the reader's zone, named."""
+    local = moment.astimezone(zone)
+    return f"{dateformat.format(local, 'l j F Y, H:i T')} ({zone.key})"
+
+
+def invite_email(
+    invite: SessionInvite, org: Organization, *, method: str, update: bool
+) -> dict[str, str]:
+    """Subject, text and HTML of an invite, an update or a cancellation, in the attendees'
+    organization's time zone."""
+    verb = "Cancelled" if method == "CANCEL" else "Updated" if update else "Invitation"
+    start = invite.start
+    context = {
+        "item": invite, "method": method, "update": update, "org": org,
+        "when": local_time(start, org.tzinfo) if start else "",
+        "brief_url": absolute_url(reverse("briefs:brief", args=[org.slug, invite.program_id])),
+    }  # fmt: skip
+    return {
+        "subject": f"{verb}: {invite.title} ({invite.program_name})",
+        "text": render_to_string("email/training_invite.txt", context),
+        "html": render_to_string("email/training_invite.html", context),
+    }
+
+
+def send_invites(
+    snapshot: dict[str, Any], *, method: str, users: list[User] | None = None, update: bool = False
+) -> int:
+    """E-mail the invite (`update`: its new version, or its cancellation) to every audience
+    rep. The calendar is an alternative of the message body, after the text and the HTML
+    (where Outlook and Gmail show Accept/Decline), and attached as invite.ics for clients
+    that only look at attachments."""
     invite = SessionInvite(**snapshot)
     program = Program.objects.select_related("org").filter(pk=invite.program_id).first()
     if program is None:
@@ -136,21 +218,15 @@ def send_invites(snapshot: dict[str, Any], *, method: str, users: list[User] | N
     org = program.org
     if users is None:
         users = [m.user for m in audience_reps(program).select_related("user")]
-    verb = {"REQUEST": "Invitation", "CANCEL": "Cancelled"}[method]
-    start = invite.start
-    when = start.astimezone(org.tzinfo) if start else None
-    subject = f"{verb}: {invite.title} ({invite.program_name})"
-    text = render_to_string(
-        "email/training_invite.txt", {"item": invite, "when": when, "method": method}
-    )
+    mail = invite_email(invite, org, method=method, update=update)
     for user in users:
+        calendar = ics(invite, org, method, user).decode()
         queue_email(
-            org=org, to=user.email, subject=subject, text=text,
-            key=f"ics:{invite.item_id}:{invite.sequence}:{method}:{user.pk}",
+            org=org, to=user.email, subject=mail["subject"], text=mail["text"],
+            html=mail["html"], key=f"ics:{invite.item_id}:{invite.sequence}:{method}:{user.pk}",
+            alternatives=[{"content": calendar, "mimetype": f"text/calendar; method={method}"}],
             attachments=[{
-                "filename": "invite.ics",
-                "content": ics(invite, org, method, user).decode(),
-                "mimetype": f"text/calendar; method={method}",
+                "filename": "invite.ics", "content": calendar, "mimetype": "application/ics",
             }],
         )  # fmt: skip
     return len(users)

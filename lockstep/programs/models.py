@@ -12,6 +12,7 @@ the training plan. Each answer is its own model so each section is edited on its
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import PurePath
 
 from django.conf import settings
@@ -122,6 +123,20 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def incentive_value(self) -> str:
+        """The incentive's amount as a rep reads it: a commission accelerator is a
+        multiplier ("2× commission"), never money; the others are an amount and currency
+        ("500 EUR")."""
+        amount = self.incentive_amount
+        if self.incentive_kind == IncentiveKind.NONE or amount is None:
+            return ""
+        whole = amount == amount.to_integral_value()
+        if self.incentive_kind == IncentiveKind.ACCELERATOR:
+            return f"{amount.to_integral_value() if whole else amount.normalize()}× commission"
+        number = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+        return f"{number} {self.incentive_currency}".strip()
 
 
 class ProgramChild(models.Model):
@@ -315,6 +330,10 @@ class TrainingKind(models.TextChoices):
     SELF_PACED = "self_paced", "Self-paced module"
 
 
+def new_ics_uid() -> str:
+    return secrets.token_hex(16)
+
+
 class TrainingItem(ProgramChild):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="training")
     kind = models.CharField(max_length=12, choices=TrainingKind.choices)
@@ -325,7 +344,10 @@ class TrainingItem(ProgramChild):
     content_url = models.URLField(blank=True, max_length=500)
     content = models.TextField(blank=True, help_text="Markdown.")
     required = models.BooleanField(default=True)
-    # Calendar invites: the same UID for every update, a higher SEQUENCE each time.
+    # Calendar invites: the same UID for every update, a higher SEQUENCE each time. The UID
+    # is this random part @ the host of the base URL (`programs.launch.ics_uid`), so it
+    # repeats neither across installations nor after a restore into another one.
+    ics_uid = models.CharField(max_length=32, default=new_ics_uid, unique=True, editable=False)
     ics_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -338,6 +360,12 @@ class TrainingItem(ProgramChild):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        if self.starts_at is None:
+            return None
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
 
 
 class KnowledgeCheck(ProgramChild):

@@ -7,9 +7,11 @@ the six questions and plain-language findings, each pointing at the section that
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class Question(StrEnum):
@@ -70,6 +72,7 @@ class AssetFact:
     expires_on: dt.date | None
     partner_visible: bool
     has_owner: bool = True
+    url: str = ""  # a link asset's address ("" for an uploaded file)
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,8 @@ def _incentive_is_consistent(facts: ProgramFacts) -> bool:
     if facts.incentive_kind == "none":
         return True
     amount_ok = facts.incentive_amount is not None and facts.incentive_amount > 0
+    if facts.incentive_kind == "accelerator":  # a multiplier: no currency
+        return amount_ok
     currency = facts.incentive_currency.strip()
     return amount_ok and len(currency) == 3 and currency.isalpha()
 
@@ -379,6 +384,54 @@ def _partner_gap(facts: ProgramFacts, audience: _Audience) -> list[str]:
     return []
 
 
+# Hosts partners cannot reach: names only a company network resolves. A partner-visible
+# link to one of them is a finding (docs/readiness.md, "internal links").
+INTERNAL_SUFFIXES = (
+    ".local", ".localhost", ".internal", ".intranet", ".intra", ".lan", ".corp",
+    ".home.arpa", ".private", ".localdomain",
+)  # fmt: skip
+INTERNAL_LABELS = frozenset({"intranet", "sharepoint", "localhost"})
+
+
+def internal_host(url: str) -> str | None:
+    """The host of `url` when partners outside the company cannot open it, else None: an
+    IP address that is not public (private, loopback, link-local, reserved), a name with no
+    dot ("intranet", "localhost"), a name under a suffix only internal networks use
+    (".local", ".internal", ".corp", ".lan", …), a name with an "intranet" or "sharepoint"
+    label, and SharePoint Online (*.sharepoint.com: behind the company's log-in)."""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if not host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        return None if address.is_global else host
+    labels = host.split(".")
+    if len(labels) == 1 or host.endswith(INTERNAL_SUFFIXES) or host.endswith(".sharepoint.com"):
+        return host
+    if INTERNAL_LABELS & set(labels):
+        return host
+    return None
+
+
+def _internal_links(facts: ProgramFacts) -> list[str]:
+    messages = []
+    for a in facts.assets:
+        host = internal_host(a.url) if a.partner_visible and a.url else None
+        if host is not None:
+            messages.append(
+                f"The {_lower_first(a.kind_label)} “{a.title}” is partner-visible but links to "
+                f"an internal address ({host}) partners cannot open: upload the file or link "
+                "to a public copy."
+            )
+    return messages
+
+
 def _kit(facts: ProgramFacts, audience: _Audience) -> _Rule:
     if not facts.assets:
         message = "The rep kit is empty: add the brief, talk track and FAQ reps need."
@@ -388,6 +441,7 @@ def _kit(facts: ProgramFacts, audience: _Audience) -> _Rule:
         + _expired_assets(facts)
         + _unowned_assets(facts)
         + _partner_gap(facts, audience)
+        + _internal_links(facts)
     )
     return _partial_unless(Question.KIT, messages)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +21,7 @@ from lockstep.core.events import Action, Verb
 from lockstep.core.permissions import Perm, can, role_can
 from lockstep.core.services import diff, emit_event, record_audit
 from lockstep.orgs.models import Membership, Organization, Team
-from lockstep.orgs.selectors import leader_team_ids
+from lockstep.orgs.selectors import leader_team_ids, team_headcounts
 from lockstep.programs import readiness as rd
 from lockstep.programs.inputs import (
     ActivityInput,
@@ -32,6 +33,7 @@ from lockstep.programs.inputs import (
 )
 from lockstep.programs.launch import invite_snapshot
 from lockstep.programs.models import (
+    COUNT_METRICS,
     Asset,
     Champion,
     CheckChoice,
@@ -45,6 +47,7 @@ from lockstep.programs.models import (
     PulseRound,
     SellInActivity,
     Target,
+    TargetMetric,
     TargetStatus,
     TrainingItem,
     TrainingKind,
@@ -354,6 +357,40 @@ def add_champion(*, program: Program, acting_user: User, member: Membership) -> 
     return champion
 
 
+def champion_refusal(program: Program, team: Team, member: Membership) -> str:
+    """Why `member` cannot champion the program in `team` ("" when they can): a champion
+    is a rep of that audience team, or a sales leader who leads it."""
+    if team.org_id != program.org_id or team.pk not in selling_team_ids(program):
+        return f"{team.name} is not an audience team where reps sell."
+    if member.is_rep and member.team_id == team.pk:
+        return ""
+    if member.is_leader and team.pk in leader_team_ids(member):
+        return ""
+    return f"{member.user} is neither a rep of {team.name} nor one of its leaders."
+
+
+@transaction.atomic
+def add_champions(
+    *, program: Program, acting_user: User, picks: list[tuple[Team, Membership]]
+) -> list[Champion]:
+    """Name champions in several audience teams in one go (a rep of each team, or the
+    team's leader). All or nothing: one refused pick writes no champion, and the message
+    lists every refusal."""
+    ensure_editable(program)
+    refusals = [r for team, member in picks if (r := champion_refusal(program, team, member))]
+    if refusals:
+        raise ProgramError(" ".join(refusals))
+    champions = []
+    for team, member in picks:
+        champion, created = Champion.objects.get_or_create(
+            org=program.org, program=program, team=team, user=member.user
+        )
+        if created:
+            _audit(program, acting_user, Action.CHAMPION_ADDED, champion, note="named in bulk")
+        champions.append(champion)
+    return champions
+
+
 @transaction.atomic
 def give_feedback(*, program: Program, membership: Membership, body: str) -> PreviewFeedback:
     if program.status != ProgramStatus.PREVIEW:
@@ -419,6 +456,101 @@ def add_target(
     action = Action.TARGET_ADDED if created else Action.TARGET_CHANGED
     _audit(program, acting_user, action, target, changes={"value": [None, str(value)]})
     return target
+
+
+class Split(StrEnum):
+    """How "the same target for every audience team" is shared out."""
+
+    HEADCOUNT = "headcount"  # a total, split in proportion to each team's reps
+    EQUAL = "equal"  # the value is each team's target
+
+
+def whole_units(metric: str) -> bool:
+    return metric in COUNT_METRICS or metric == TargetMetric.UNITS
+
+
+def split_by_headcount(
+    total: Decimal, headcounts: dict[int, int], *, whole: bool
+) -> dict[int, Decimal]:
+    """The total shared in proportion to headcount, in whole units (or cents), adding up to
+    the total exactly: each team gets its share rounded down, and the units left over go to
+    the teams with the largest remainders (ties: in the order given)."""
+    quantum = Decimal(1) if whole else Decimal("0.01")
+    units = int(total / quantum)
+    people = sum(headcounts.values())
+    if people == 0:
+        return dict.fromkeys(headcounts, Decimal(0))
+    base = {t: units * n // people for t, n in headcounts.items()}
+    order = sorted(headcounts, key=lambda t: -((units * headcounts[t]) % people))
+    for team_id in order[: units - sum(base.values())]:
+        base[team_id] += 1
+    return {t: (quantum * n).quantize(quantum) for t, n in base.items()}
+
+
+def audience_target_values(
+    program: Program, *, metric: str, value: Decimal, split: str
+) -> dict[Team, Decimal]:
+    """Each selling audience team's value for "the same target for every audience team",
+    or a `ProgramError` that says why it cannot be shared out (nothing is written)."""
+    teams = sorted(
+        Team.objects.for_org(program.org).filter(pk__in=selling_team_ids(program)),
+        key=lambda t: (t.name.lower(), t.pk),
+    )
+    if not teams:
+        raise ProgramError("Pick the audience teams before setting targets.")
+    whole = whole_units(metric)
+    if whole and value != value.to_integral_value():
+        label = TargetMetric(metric).label.lower()
+        raise ProgramError(f"{label.capitalize()} are counted in whole units: give a whole number.")
+    if split == Split.EQUAL:
+        return dict.fromkeys(teams, value)
+    headcounts = team_headcounts(program.org, [t.pk for t in teams])
+    nobody = [t.name for t in teams if headcounts[t.pk] == 0]
+    if nobody:
+        raise ProgramError(
+            f"{_names(nobody)} {'has' if len(nobody) == 1 else 'have'} no reps, so a split by "
+            "headcount gives nothing there: split equally, or add their reps first."
+        )
+    shares = split_by_headcount(value, {t.pk: headcounts[t.pk] for t in teams}, whole=whole)
+    empty = [t.name for t in teams if shares[t.pk] <= 0]
+    if empty:
+        raise ProgramError(
+            f"A total of {value.normalize():f} split over {len(teams)} teams by headcount leaves "
+            f"{_names(empty)} with nothing: give a larger total."
+        )
+    return {t: shares[t.pk] for t in teams}
+
+
+def _names(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+@transaction.atomic
+def set_audience_targets(
+    *, program: Program, acting_user: User, metric: str, value: Decimal, period: str, split: str
+) -> list[Target]:
+    """The same target for every selling audience team, in one go: a total split by
+    headcount, or the same value per team. A team's existing target for the metric is
+    replaced (and waits for its leader again); each team's target is edited on its own
+    afterwards. All or nothing: a refusal writes no target."""
+    ensure_editable(program)
+    values = audience_target_values(program, metric=metric, value=value, split=split)
+    note = f"same target for every audience team ({split})"
+    targets = []
+    for team, team_value in values.items():
+        target, created = Target.objects.update_or_create(
+            org=program.org,
+            program=program,
+            team=team,
+            metric=metric,
+            defaults={"value": team_value, "period": period, "status": TargetStatus.PENDING},
+        )
+        action = Action.TARGET_ADDED if created else Action.TARGET_CHANGED
+        changes = {"value": [None, str(team_value)]}
+        _audit(program, acting_user, action, target, changes=changes, note=note)
+        targets.append(target)
+    return targets
 
 
 def can_respond_target(membership: Membership, target: Target) -> bool:
@@ -496,7 +628,7 @@ def update_training(*, item: TrainingItem, acting_user: User, data: TrainingInpu
     item.ics_sequence += 1
     item.save()
     _audit(item.program, acting_user, Action.TRAINING_CHANGED, item, changes=changes)
-    _invite_if_live(item, "REQUEST")
+    _invite_if_live(item, "REQUEST", update=True)
 
 
 @transaction.atomic
@@ -509,12 +641,12 @@ def remove_training(*, item: TrainingItem, acting_user: User) -> None:
     item.delete()
 
 
-def _invite_if_live(item: TrainingItem, method: str) -> None:
+def _invite_if_live(item: TrainingItem, method: str, *, update: bool = False) -> None:
     """Invites (or their update or cancellation) go out from a task queued on commit; a
     cancellation carries what the invite needs, since the row is gone by then."""
     if item.kind == TrainingKind.LIVE and item.program.status == ProgramStatus.LIVE:
         snapshot = invite_snapshot(item)
-        transaction.on_commit(lambda: send_session_invites.enqueue(snapshot, method))
+        transaction.on_commit(lambda: send_session_invites.enqueue(snapshot, method, update))
 
 
 @transaction.atomic

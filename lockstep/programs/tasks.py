@@ -21,5 +21,7 @@ def announce_launch(program_id: int) -> int:
 
 
 @task()
-def send_session_invites(snapshot: dict[str, Any], method: str) -> int:
-    return launch.send_invites(snapshot, method=method)
+def send_session_invites(snapshot: dict[str, Any], method: str, update: bool = False) -> int:
+    """A session's invite (REQUEST), its new version (REQUEST, `update`) or its
+    cancellation (CANCEL), to every audience rep."""
+    return launch.send_invites(snapshot, method=method, update=update)

@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lockstep.core.charts import ORANGE, Series, bar_chart, target_line
+from lockstep.core.csvexport import Table, export_response
 from lockstep.core.errors import is_htmx
 from lockstep.core.events import Verb
-from lockstep.core.params import parse_month
-from lockstep.core.permissions import Perm, can
+from lockstep.core.params import parse_month, posted_id
+from lockstep.core.permissions import Perm, Role, can
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
-from lockstep.orgs.selectors import TeamTree, ancestor_ids, leader_team_ids
+from lockstep.orgs.selectors import TeamTree, ancestor_ids, leader_team_ids, team_scope
 from lockstep.programs import forms as f
 from lockstep.programs import services
 from lockstep.programs.access import (
@@ -50,12 +52,20 @@ from lockstep.programs.models import (
 )
 from lockstep.programs.readiness import QUESTION_TITLES
 from lockstep.programs.selectors import (
+    LOAD_COLUMNS,
+    LOAD_MAX_LAUNCHES,
+    LOAD_MINUTES_FACTOR,
     audience_team_ids,
+    calendar_programs,
     in_audience,
+    load_table_rows,
+    month_starts,
     program_readiness,
     selling_team_ids,
+    team_load,
     visible_programs,
     with_plan,
+    with_training_minutes,
 )
 
 # --- list, calendar, create, edit -----------------------------------------------------
@@ -92,32 +102,120 @@ def program_list(request: OrgRequest) -> HttpResponse:
     return render(request, "programs/list.html", context)
 
 
-@org_view(Perm.VIEW_PROGRAMS)
+CALENDAR_MONTHS = 6
+
+
+@org_view(Perm.VIEW_CALENDAR)
 @require_GET
-def launch_calendar(request: OrgRequest) -> HttpResponse:
-    today = timezone.localdate()
+def launch_calendar(request: OrgRequest) -> HttpResponseBase:
+    """The launch calendar per team: what goes live to each team month by month, with the
+    required training it must absorb, overloaded months flagged. Everyone sees the teams
+    they see (a rep: their own team's row)."""
+    org, membership = request.org, request.membership
+    tree = TeamTree.load(org)
+    today = timezone.localdate(timezone=org.tzinfo)
     first = parse_month(request.GET.get("month", "")) or today.replace(day=1)
-    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    programs = (
-        visible_programs(request.membership)
-        .filter(
-            archived_at__isnull=True, launch_date__gte=weeks[0][0], launch_date__lte=weeks[-1][-1]
+    months = month_starts(first, CALENDAR_MONTHS)
+    last = months[-1]
+    end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    if membership.role == Role.SALES_LEADER:
+        leader_team_ids(membership, tree)
+    scope = team_scope(membership)
+    visible = set(tree.parents) if scope is None else scope
+    chosen = posted_id(request.GET.get("team", ""))
+    teams = tree.descendants([chosen]) & visible if chosen in visible else visible
+    programs = list(
+        with_training_minutes(
+            calendar_programs(membership, tree).filter(
+                archived_at__isnull=True, launch_date__gte=months[0], launch_date__lte=end
+            )
         )
         .prefetch_related("audience")
+        .select_related("owner")
         .order_by("launch_date", "name")
     )
-    by_day: dict[dt.date, list[Program]] = {}
-    for program in programs:
-        if program.launch_date is not None:
-            by_day.setdefault(program.launch_date, []).append(program)
+    programs = [p for p in programs if tree.descendants(t.pk for t in p.audience.all()) & teams]
+    rows = team_load(programs, tree, months, teams, org.max_training_minutes)
+    limit = LOAD_MINUTES_FACTOR * org.max_training_minutes
+    month_labels = [f"{m:%b %Y}" for m in months]
+    tables = [
+        Table(
+            "load",
+            f"launch-load-{first:%Y-%m}",
+            [*LOAD_COLUMNS[:1], "Parent team", "Channel", *LOAD_COLUMNS[1:]],
+            load_table_rows(rows, month_labels, tree),
+        ),  # fmt: skip
+        Table(
+            "launches",
+            f"launches-{first:%Y-%m}",
+            ["Launch date", "Program", "Status", "Required training minutes", "Audience"],
+            [
+                [
+                    p.launch_date,
+                    p.name,
+                    p.get_status_display(),
+                    getattr(p, "training_minutes", 0),
+                    ", ".join(t.name for t in p.audience.all()),
+                ]
+                for p in programs
+            ],
+        ),  # fmt: skip
+    ]
+    if (csv := export_response(request, tables)) is not None:
+        return csv
+    chart = None
+    if len(rows) == 1:
+        row = rows[0]
+        chart = bar_chart(
+            "load-chart",
+            labels=month_labels,
+            series=[
+                Series("Required training (minutes)", [c.minutes for c in row.cells]),
+                target_line(f"Overload above {limit} minutes", [limit] * len(months)),
+            ],
+            label=f"Required training minutes {row.name} must absorb per month: "
+            + "; ".join(
+                f"{label} {c.minutes} min in {c.launches} launch{'es' if c.launches != 1 else ''}"
+                for label, c in zip(month_labels, row.cells, strict=True)
+            ),
+            caption=f"Training {row.name} must absorb in each launch month; above the black "
+            f"mark ({limit} minutes) the month is flagged.",
+            size="short",
+        )
+    elif rows:
+        flagged = [sum(1 for r in rows if r.cells[i].overloaded) for i in range(len(months))]
+        chart = bar_chart(
+            "load-chart",
+            labels=month_labels,
+            series=[Series("Teams overloaded", flagged, color=ORANGE)],
+            label="Teams flagged as overloaded per month: "
+            + "; ".join(f"{m} {n}" for m, n in zip(month_labels, flagged, strict=True)),
+            caption="How many of the teams shown must absorb too much in each month.",
+            size="short",
+        )
+    roots = sorted(
+        (t for t in visible if tree.parents.get(t) not in visible), key=lambda t: tree.names[t]
+    )
+    team_choices = [
+        (t, "\u00a0\u00a0" * depth + tree.names[t])
+        for t, depth in tree.depth_first(roots)
+        if t in visible
+    ]
     context = {
         "first": first,
         "today": today,
-        "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+        "months": months,
+        "month_labels": month_labels,
+        "rows": rows,
         "launches": programs,
-        "prev": _month_step(first, -1),
-        "next": _month_step(first, +1),
-        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        "chart": chart,
+        "limit": limit,
+        "max_launches": LOAD_MAX_LAUNCHES,
+        "team_choices": team_choices if len(visible) > 1 else [],
+        "chosen": chosen if chosen in visible else None,
+        "prev": _month_step(first, -3),
+        "next": _month_step(first, +3),
+        "tables": tables,
     }
     return render(request, "programs/calendar.html", context)
 
@@ -201,8 +299,19 @@ def program_transition(request: OrgRequest, program_id: int) -> HttpResponse:
     except services.GateRefused as refused:
         context = detail_context(request, program, gate_refused=refused)
         return render(request, "programs/detail.html", context, status=400)
-    messages.success(request, f"“{program.name}” is now {program.get_status_display().lower()}.")
+    messages.success(request, TRANSITION_DONE[program.status].format(name=program.name))
     return redirect(url)
+
+
+# What a marketer reads after moving a program on ("“Atlas” is in preview: …").
+TRANSITION_DONE: dict[str, str] = {
+    ProgramStatus.DRAFT: "“{name}” is back in draft.",
+    ProgramStatus.PREVIEW: "“{name}” is in preview: the audience's leaders and reps can read "
+    "the draft brief and give feedback.",
+    ProgramStatus.READY: "“{name}” is ready to launch.",
+    ProgramStatus.LIVE: "“{name}” is live: reps of the audience can read its brief.",
+    ProgramStatus.CLOSED: "“{name}” is closed.",
+}
 
 
 # --- the program page -------------------------------------------------------------------
@@ -256,7 +365,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
     }
     if can_manage:
         context.update(
-            activity_form=f.ActivityForm(org=org, team_ids=audience_ids),
+            activity_form=f.ActivityForm(org=org, team_ids=audience_ids, tree=tree),
             wiifm_form=f.WiifmForm(
                 initial={
                     "wiifm": program.wiifm,
@@ -267,7 +376,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
                 }
             ),
             asset_form=f.AssetForm(org=org),
-            target_form=f.TargetForm(org=org, team_ids=audience_ids),
+            target_form=f.TargetForm(org=org, team_ids=audience_ids, tree=tree),
             training_form=f.TrainingForm(),
             check_form=f.KnowledgeCheckForm(
                 initial={
@@ -279,6 +388,13 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
                 else None
             ),
             champion_form=f.ChampionForm(org=org, team_ids=selling_ids),
+            audience_target_form=f.AudienceTargetForm(),
+            audience_champions_form=f.AudienceChampionsForm(
+                org=org,
+                team_ids=selling_ids,
+                tree=tree,
+                initial={f"team_{c.team_id}": c.user_id for c in program.champions.all()},
+            ),
         )
     context.update(extra)
     return context
@@ -377,6 +493,18 @@ def target_add(request: OrgRequest, program_id: int) -> HttpResponse:
     if not form.is_valid():
         return section_response(request, program, "targets", 400, target_form=form)
     services.add_target(program=program, acting_user=request.user, **form.cleaned_data)
+    return section_response(request, program, "targets")
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def targets_for_audience(request: OrgRequest, program_id: int) -> HttpResponse:
+    """The same target for every audience team, in one submit."""
+    program = editable_program(request, program_id)
+    form = f.AudienceTargetForm(request.POST)
+    if not form.is_valid():
+        return section_response(request, program, "targets", 400, audience_target_form=form)
+    services.set_audience_targets(program=program, acting_user=request.user, **form.cleaned_data)
     return section_response(request, program, "targets")
 
 
@@ -487,6 +615,22 @@ def champion_add(request: OrgRequest, program_id: int) -> HttpResponse:
     return section_response(request, program, "buy_in")
 
 
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def champions_for_audience(request: OrgRequest, program_id: int) -> HttpResponse:
+    """Champions for several audience teams in one submit."""
+    program = editable_program(request, program_id)
+    form = f.AudienceChampionsForm(
+        request.POST, org=request.org, team_ids=selling_team_ids(program)
+    )
+    if not form.is_valid():
+        return section_response(request, program, "buy_in", 400, audience_champions_form=form)
+    services.add_champions(
+        program=program, acting_user=request.user, picks=form.cleaned_data["picks"]
+    )
+    return section_response(request, program, "buy_in")
+
+
 @org_view(Perm.LEAD_TEAMS)
 @require_POST
 def endorse(request: OrgRequest, program_id: int) -> HttpResponse:
@@ -509,7 +653,8 @@ def feedback_add(request: OrgRequest, program_id: int) -> HttpResponse:
     )
     if request.membership.is_rep:
         messages.success(request, "Thank you: marketing sees your feedback.")
-        return redirect("briefs:brief", org_slug=request.org.slug, program_id=program.pk)
+        brief = reverse("briefs:brief", args=[request.org.slug, program.pk])
+        return redirect(brief + "#feedback")
     return section_response(request, program, "buy_in")
 
 

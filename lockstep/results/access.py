@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from lockstep.core.models import ImportJob
-from lockstep.core.permissions import Role
+from lockstep.core.permissions import Perm, Role, can
 from lockstep.orgs.models import Membership
 from lockstep.orgs.selectors import my_reps
 from lockstep.results.models import Lead, RejectionReason
@@ -25,6 +25,27 @@ def access_lead(membership: Membership, lead_id: int, *, for_update: bool = Fals
     if for_update:
         leads = leads.select_for_update(of=("self",))
     lead = leads.filter(pk=lead_id).first()
+    if lead is None:
+        raise Http404("No such lead")
+    return lead
+
+
+def readable_leads(membership: Membership) -> QuerySet[Lead]:
+    """The leads whose page a member may read: everyone's for those who see every team, the
+    leads of their teams' reps for a sales leader, their own for a rep."""
+    if can(membership, Perm.SEE_ALL_TEAMS):
+        return Lead.objects.for_org(membership.org)
+    return workable_leads(membership)
+
+
+def access_readable_lead(membership: Membership, lead_id: int) -> Lead:
+    """A lead to read (its page and history), else 404."""
+    lead = (
+        readable_leads(membership)
+        .select_related("program", "rep", "rejection_reason")
+        .filter(pk=lead_id)
+        .first()
+    )
     if lead is None:
         raise Http404("No such lead")
     return lead

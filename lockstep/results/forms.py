@@ -16,6 +16,15 @@ class RejectionReasonForm(forms.Form):
         return label
 
 
+class ProgramSlaForm(forms.Form):
+    """A program's first-touch SLA: set on its results page (results owns what the SLA
+    does to leads; the programs app keeps the setting)."""
+
+    sla_hours = forms.IntegerField(
+        min_value=1, max_value=200, label="First-touch SLA (business hours)"
+    )
+
+
 class TouchForm(forms.Form):
     kind = forms.ChoiceField(choices=TouchKind.choices)
     note = forms.CharField(max_length=500, required=False)

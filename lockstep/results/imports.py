@@ -51,7 +51,7 @@ from lockstep.results.parsing import (
     truncate,
 )
 from lockstep.results.services import ensure_rejection_reasons
-from lockstep.results.sla import DEFAULT_SLA_HOURS, SlaClock
+from lockstep.results.sla import DEFAULT_SLA_HOURS, RepClocks, SlaClock
 
 # --- column labels ----------------------------------------------------------------------------
 # Rank: when two columns of one file feed the same field, the higher rank wins. An e-mail
@@ -288,6 +288,7 @@ class CrmSpec(BulkSpec):
         self.overrides = overrides or {}
         self.cache = LookupCache(org)
         self.clock = SlaClock(self.cache.calendar)
+        self.clocks = RepClocks(org)  # a lead is timed by its rep's team's calendar
         self.now = timezone.now()
         self.columns: dict[str, int] = {}
         self.header: list[str] = []
@@ -516,22 +517,27 @@ class LeadsSpec(CrmSpec):
         if not Lead.objects.for_org(self.org).exists():
             return
         changed = stage.differs("t.created_at", "s.created_at")
+        rep = "s.rep_id" if self.mapped("owner") else "t.rep_id"
+        # without an owner column the stored rep's calendar decides, unknown when parsing
+        by_stored_rep = "" if self.mapped("owner") or self.clocks.calendars.uniform else "OR 1 = 1 "
         query = (
             "SELECT s._row, s.created_given, s.created_at, s.first_touch_at, s.program_id, "
-            f"t.created_at, t.first_touch_at, t.program_id {stage.joined(self.table)} "
+            f"t.created_at, t.first_touch_at, t.program_id, {rep} {stage.joined(self.table)} "
             "WHERE t.org_id = %s AND t.external_id = s.external_id AND (s.created_given = 0 "
             "OR (s.program_id IS NULL AND t.program_id IS NOT NULL) "
+            f"{by_stored_rep}"
             f"OR (s.first_touch_at IS NULL AND t.first_touch_at IS NOT NULL AND {changed}))"
         )
         fixes = []
         for row in stage.rows(query, [self.org.pk]):
-            number, given, s_created, s_touch, s_program, t_created, t_touch, t_program = row
+            number, given, s_created, s_touch, s_program, t_created, t_touch, t_program = row[:8]
             created = from_db_datetime(s_created if given else t_created)
             touch = from_db_datetime(s_touch) or from_db_datetime(t_touch)
             if created is None:  # both columns are NOT NULL
                 continue
-            due = self.clock.deadline(created, self.cache.hours(s_program or t_program))
-            seconds = self.clock.business_seconds(created, touch) if touch else None
+            clock = self.clocks.for_rep(row[8])
+            due = clock.deadline(created, self.cache.hours(s_program or t_program))
+            seconds = clock.business_seconds(created, touch) if touch else None
             convert = stage.db_datetime
             fixes.append(
                 (convert(created), convert(touch) if touch else None,
@@ -580,7 +586,7 @@ class LeadParser(CrmParser):
             else None
         )
         self.now = self.db_datetime(spec.now)
-        self.deadlines: dict[tuple[dt.datetime, int], Any] = {}
+        self.deadlines: dict[tuple[dt.datetime, int, SlaClock], Any] = {}
         self.statuses: dict[str, str | None] = {}
         self.programs: dict[str, tuple[int | None, int]] = {}
 
@@ -620,10 +626,11 @@ class LeadParser(CrmParser):
             return None
         convert = self.db_datetime
         start = created or self.spec.now
-        due = self.deadlines.get((start, program[1]))
+        clock = self.spec.clocks.for_rep(rep_id)
+        due = self.deadlines.get((start, program[1], clock))
         if due is None:
-            due = self.deadline(start, program[1])
-        seconds = self.spec.clock.business_seconds(start, touched) if touched else None
+            due = self.deadline(start, program[1], clock)
+        seconds = clock.business_seconds(start, touched) if touched else None
         return (
             external_id, name, company, email, phone, source, campaign, program[0], rep_id,
             status, self.now if created is None else convert(created), int(created is not None),
@@ -692,12 +699,12 @@ class LeadParser(CrmParser):
             return self.text(raw, "contact_name", NAME_LIMIT, number, warnings)
         return raw
 
-    def deadline(self, created: dt.datetime, hours: int) -> Any:
-        due = self.spec.clock.deadline(created, hours)
+    def deadline(self, created: dt.datetime, hours: int, clock: SlaClock) -> Any:
+        due = clock.deadline(created, hours)
         found = self.db_datetime(due) if due is not None else None
         if len(self.deadlines) > 20_000:
             self.deadlines.clear()
-        self.deadlines[(created, hours)] = found
+        self.deadlines[(created, hours, clock)] = found
         return found
 
 

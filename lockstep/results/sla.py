@@ -1,10 +1,12 @@
 """The first-touch SLA, computed in one place.
 
 `SlaClock.deadline(created_at, hours)` is *the* SLA function: a lead's deadline is its
-creation time plus the program's SLA hours (4 without a program) of the organization's
-business time (time zone, days, hours, holidays). Every path that sets a deadline uses
-it: imports and the API (`results.imports`), a first touch, assigning unmatched leads to a
-program and changing a program's SLA hours (`results.services`).
+creation time plus the program's SLA hours (4 without a program) of business time (time
+zone, days, hours, holidays) — the calendar of the lead's rep's team, which inherits the
+organization's unless the team or one of its regions sets its own (`RepClocks`). Every
+path that sets a deadline uses it: imports and the API (`results.imports`), a first
+touch, assigning unmatched leads to a program and changing a program's SLA hours
+(`results.services`).
 
 Imports compute it for a million rows, so the clock remembers its answers: per exact
 value, and per hour of creation time — within an hour that lies wholly inside business
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lockstep.results.business_hours import Calendar
+from lockstep.orgs.models import Organization
+from lockstep.results.business_hours import Calendar, RepCalendars
 
 DEFAULT_SLA_HOURS = 4
 HOUR = dt.timedelta(hours=1)
@@ -93,3 +96,20 @@ def sla_deadline(
 ) -> dt.datetime | None:
     """The deadline of one lead (see the module's docstring)."""
     return (clock or SlaClock(calendar)).deadline(created_at, hours)
+
+
+class RepClocks:
+    """One `SlaClock` per distinct business calendar, picked by a lead's rep (their team's
+    time zone and hours, `business_hours.RepCalendars`): leads of reps who share a calendar
+    share a clock and its memory."""
+
+    def __init__(self, org: Organization) -> None:
+        self.calendars = RepCalendars(org)
+        self._clocks: dict[Calendar, SlaClock] = {}
+
+    def for_rep(self, user_id: int | None) -> SlaClock:
+        calendar = self.calendars.for_rep(user_id)
+        clock = self._clocks.get(calendar)
+        if clock is None:
+            clock = self._clocks[calendar] = SlaClock(calendar)
+        return clock

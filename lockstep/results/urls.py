@@ -12,6 +12,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/accept/", views.accept, name="accept"),
     path("leads/<int:lead_id>/reassign/", views.reassign, name="reassign"),
     path("programs/<int:program_id>/results/", views.program_results, name="program"),
+    path("programs/<int:program_id>/results/sla/", views.program_sla, name="program_sla"),
     path("settings/rejection-reasons/", views.rejection_reasons, name="reasons"),
     path("imports/", import_views.new_import, name="import_new"),
     path("imports/<int:job_id>/map/", import_views.map_columns, name="import_map"),

@@ -3,9 +3,6 @@ marketing, and a program's results (speed-to-lead, rejections, targets vs actual
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -14,31 +11,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lockstep.core.errors import DomainError
-from lockstep.core.params import posted_id, posted_ids
-from lockstep.core.templatetags.lockstep_tags import counted
+from lockstep.core.params import posted_id, posted_ids, posted_text
 from lockstep.core.permissions import Perm, can
+from lockstep.core.templatetags.lockstep_tags import counted
 from lockstep.core.tenancy import OrgRequest, org_view
-from lockstep.orgs.models import Membership, Team
-from lockstep.orgs.selectors import my_reps, reps_in_teams, team_scope
+from lockstep.orgs.models import Membership
+from lockstep.orgs.selectors import my_reps
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program
-from lockstep.programs.selectors import selling_team_ids
-from lockstep.results import metrics, services
+from lockstep.results import metrics, selectors, services
 from lockstep.results.access import access_lead, access_rejection_reason, workable_leads
-from lockstep.results.business_hours import Calendar
-from lockstep.results.forms import RejectionReasonForm, TouchForm
+from lockstep.results.business_hours import RepCalendars
+from lockstep.results.forms import ProgramSlaForm, RejectionReasonForm, TouchForm
 from lockstep.results.models import Lead, LeadStatus, RejectionReason, TouchKind
-
-
-def clock(lead: Lead, calendar: Calendar, now: dt.datetime) -> dict[str, Any]:
-    """The SLA clock in business time: time left, or how late."""
-    if lead.first_touch_at is not None or lead.sla_due_at is None:
-        return {"state": "done"}
-    if now <= lead.sla_due_at:
-        left = calendar.between(now, lead.sla_due_at)
-        return {"state": "running", "minutes": int(left.total_seconds() // 60)}
-    late = calendar.between(lead.sla_due_at, now)
-    return {"state": "late", "minutes": int(late.total_seconds() // 60)}
+from lockstep.results.selectors import clock
 
 
 @org_view(Perm.WORK_LEADS)
@@ -54,11 +40,14 @@ def my_leads(request: OrgRequest) -> HttpResponse:
     page = Paginator(leads.order_by("first_touch_at", "sla_due_at", "-created_at"), 50).get_page(
         request.GET.get("page")
     )
-    calendar, now = Calendar.for_org(request.org), timezone.now()
+    calendars, now = RepCalendars(request.org), timezone.now()
     leading = can(request.membership, Perm.LEAD_TEAMS)
     context = {
         "page": page,
-        "rows": [{"lead": lead, "clock": clock(lead, calendar, now)} for lead in page.object_list],
+        "rows": [
+            {"lead": lead, "clock": clock(lead, calendars.for_rep(lead.rep_id), now)}
+            for lead in page.object_list
+        ],
         "status": status,
         "statuses": LeadStatus.choices,
         "touch_kinds": TouchKind.choices,
@@ -100,10 +89,10 @@ def reject(request: OrgRequest) -> HttpResponse:
     ids = posted_ids(request.POST.getlist("lead"))
     reason = (
         RejectionReason.objects.for_org(request.org)
-        .filter(code=request.POST.get("reason", "")[:40], active=True)
+        .filter(code=posted_text(request.POST.get("reason"), 40), active=True)
         .first()
     )
-    comment = request.POST.get("comment", "").strip()[:2000]
+    comment = posted_text(request.POST.get("comment"), 2000)
     leads = list(workable_leads(request.membership).filter(pk__in=ids))
     if not leads:
         messages.error(request, "Tick the leads to reject first.")
@@ -148,7 +137,9 @@ def unmatched(request: OrgRequest) -> HttpResponse:
             moved = services.assign_to_program(
                 org=request.org, acting_user=request.user, lead_ids=ids, program=program
             )
-            messages.success(request, f"{counted(moved, 'lead', 'leads')} assigned to {program.name}.")
+            messages.success(
+                request, f"{counted(moved, 'lead', 'leads')} assigned to {program.name}."
+            )
         return redirect("results:unmatched", org_slug=request.org.slug)
     campaigns = leads.exclude(campaign="").values_list("campaign", flat=True).distinct()[:50]
     page = Paginator(leads.order_by("-created_at"), 50).get_page(request.GET.get("page"))
@@ -160,27 +151,30 @@ def unmatched(request: OrgRequest) -> HttpResponse:
 @require_GET
 def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
-    leads = Lead.objects.filter(program=program)
-    only = team_scope(request.membership)
-    if only is not None:
-        leads = leads.filter(rep_id__in=reps_in_teams(request.org, only).values("user_id"))
-    by_team = metrics.per_team(leads, request.org)
-    teams = Team.objects.for_org(request.org).filter(pk__in=selling_team_ids(program))
-    team_rows = [
-        {"team": team, "summary": by_team[team.pk]}
-        for team in teams.order_by("name")
-        if team.pk in by_team and (only is None or team.pk in only)
-    ]
     context = {
         "program": program,
-        "team_rows": team_rows,
-        "rep_rows": metrics.per_rep(leads)[:200],
-        "summary": metrics.sla_summary(leads),
-        "reasons": metrics.rejection_reasons(leads),
-        "targets": metrics.targets_vs_actuals(program),
-        "lead_count": leads.count(),
+        "sla_form": ProgramSlaForm(initial={"sla_hours": program.sla_hours}),
+        **selectors.program_results(request.membership, program),
     }
     return render(request, "results/program_results.html", context)
+
+
+@org_view(Perm.MANAGE_PROGRAMS)
+@require_POST
+def program_sla(request: OrgRequest, program_id: int) -> HttpResponse:
+    """Change a program's first-touch SLA; the deadlines of its open leads follow."""
+    program = access_program(request.membership, program_id)
+    form = ProgramSlaForm(request.POST)
+    if not form.is_valid():
+        raise DomainError("The SLA is a whole number of business hours, from 1 to 200.")
+    hours = form.cleaned_data["sla_hours"]
+    moved = services.set_program_sla(program=program, acting_user=request.user, hours=hours)
+    messages.success(
+        request,
+        f"First-touch SLA set to {counted(hours, 'business hour', 'business hours')}; "
+        f"{counted(moved, 'open lead', 'open leads')} re-timed.",
+    )
+    return redirect("results:program", org_slug=request.org.slug, program_id=program.pk)
 
 
 @org_view(Perm.MANAGE_ORG)

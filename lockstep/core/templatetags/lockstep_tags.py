@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 from lockstep.core.markdown import render_markdown
 
@@ -32,6 +36,26 @@ def minutes(value: int) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h" if not rest or hours >= 10 else f"{hours} h {rest} min"
+
+
+@register.filter
+def elapsed(start: dt.datetime | None, end: dt.datetime | None = None) -> str:
+    """Django's `timesince` without its "0 minutes": "under a minute", "3 hours, 5 minutes"."""
+    if start is None:
+        return "—"
+    end = end or timezone.now()
+    if (end - start).total_seconds() < 60:
+        return "under a minute"
+    return timesince(start, end)
+
+
+@register.filter
+def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """When something happened: "just now" in its first minute, then "3 hours ago"."""
+    if moment is None:
+        return "—"
+    took = elapsed(moment, now)
+    return "just now" if took == "under a minute" else f"{took} ago"
 
 
 @register.filter

@@ -242,10 +242,12 @@ def rep_history(plan: Plan, history: History, rng: random.Random, rep: Membershi
             trained = False
             continue
         at = later(rng, opened, TRAINS_AFTER[mood])
+        live_session = item.kind == TrainingKind.LIVE
+        if live_session and item.ends_at is not None:
+            at = max(at, item.ends_at)  # attended when it took place, never before
         if at > plan.horizon:
             trained = False
             continue
-        live_session = item.kind == TrainingKind.LIVE
         source = CompletionSource.ATTENDED if live_session else CompletionSource.SELF
         history.completions.append(TrainingCompletion(
             org=org, item=item, user=user, source=source, completed_at=at,

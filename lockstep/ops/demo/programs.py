@@ -154,11 +154,13 @@ class Builder:
                  ("faq", "FAQ & objections"), ("battlecard", "Competitive battlecard")]  # fmt: skip
         for asset_kind, title in kinds if complete else kinds[:2]:
             expired = not complete and asset_kind == "talk_track"
+            shared = asset_kind != "battlecard"  # partners get a public copy, not the intranet's
+            host = "partners.northwind.example" if shared else "intranet.example"
             services.add_asset(program=program, acting_user=user, data=AssetInput(
                 kind=asset_kind, title=f"{program.name}: {title}",
-                url=f"https://intranet.example/kits/{program.pk}/{asset_kind}", owner=user,
+                url=f"https://{host}/kits/{program.pk}/{asset_kind}", owner=user,
                 expires_on=self.day(-20) if expired else self.day(120),
-                partner_visible=asset_kind != "battlecard"))  # fmt: skip
+                partner_visible=shared))  # fmt: skip
         for team in selling if complete else selling[: len(selling) // 2]:
             services.add_target(
                 program=program, acting_user=user, team=team, metric="opportunities",

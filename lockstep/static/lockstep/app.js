@@ -19,11 +19,32 @@
       update();
     });
   }
+  // A table wider than its frame (a phone) scrolls sideways in it: say so above the table.
+  function scrollHints(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      var hint = wrap.previousElementSibling;
+      if (!hint || !hint.classList.contains("scroll-hint")) {
+        if (!scrolls) return;
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = "Swipe the table sideways to see every column →";
+        wrap.insertAdjacentElement("beforebegin", hint);
+      }
+      wrap.classList.toggle("scrolls", scrolls);
+      hint.classList.toggle("shown", scrolls);
+    });
+  }
+  window.addEventListener("resize", function () { scrollHints(document); });
   document.addEventListener("DOMContentLoaded", function () {
     counters(document);
+    scrollHints(document);
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
   });
-  document.addEventListener("htmx:afterSwap", function (event) { counters(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    counters(event.target);
+    scrollHints(event.target.parentElement || document);
+  });
 })();
