@@ -138,7 +138,9 @@ def test_serve_refuses_demo_passwords_outside_debug() -> None:
         user.set_password("a-real-production-secret")
         user.save()
     # The ~300 other demo people still have it, and the demo organization is still there.
-    with pytest.raises(CommandError, match=r"accept the public demo password \(") as refused:
+    with pytest.raises(
+        CommandError, match=r"accounts accept the public demo password \("
+    ) as refused:
         refuse_demo_passwords()
     assert "demo organization" in str(refused.value)
     Organization.objects.filter(slug="demo").update(slug="was-demo")

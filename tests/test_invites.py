@@ -310,3 +310,35 @@ def test_attendance_only_once_the_session_has_started(world: World) -> None:
     )
     done = client.get(reverse("enablement:attendance", args=["acme", program.pk, past.pk]))
     assert "Record attendance" in done.content.decode()
+
+
+def test_the_invite_states_the_time_in_the_reps_team_zone(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    # the rep's region works in New York; the organization (and the partner team) in London
+    world.region.time_zone = "America/New_York"
+    world.region.save()
+    world.partner_team.time_zone = "Europe/London"
+    world.partner_team.save()
+    go_live(
+        world, django_capture_on_commit_callbacks, "Europe/London",
+        dt.datetime(2027, 1, 12, 15, tzinfo=LONDON),
+    )  # fmt: skip
+    invites = {m.to[0]: m.body for m in sent("Invitation:")}
+    assert "10:00 EST (America/New_York)" in invites["rep@acme.example"]
+    assert "15:00 GMT (Europe/London)" in invites["partner@acme.example"]
+
+
+def test_a_missed_session_is_not_counted_as_training_to_do(world: World) -> None:
+    from lockstep.briefs.selectors import rep_programs
+
+    program, coming, past = rep_program(world)
+    TrainingItem.objects.filter(program=program).exclude(pk__in=[coming.pk, past.pk]).update(
+        required=False
+    )
+    TrainingItem.objects.filter(pk__in=[coming.pk, past.pk]).update(required=True)
+    row = next(r for r in rep_programs(world.membership(world.rep)) if r["program"] == program)
+    assert "1 required training item to do" in row["todo"]  # the coming one, not the past one
+    TrainingCompletion.objects.create(org=world.org, item=coming, user=world.rep)
+    row = next(r for r in rep_programs(world.membership(world.rep)) if r["program"] == program)
+    assert not [t for t in row["todo"] if "training" in t]

@@ -16,7 +16,7 @@ target — leads, meetings, opportunities — the program has):
     org home, owner       12 → 14       scorecard             11 → 13
     org home, marketer    10 → 12       scorecard, leader     12 → 14
     org home, viewer      10 → 12       section: readiness    15 → 15 (14 as htmx loads it)
-    org home, leader      12 → 14       section: speed-to-lead 10 → 10
+    org home, leader      12 → 14       section: speed-to-lead 9 → 9
     org home, rep         14 → 14       section: rejections    8 → 8
     org home, partner rep 13 → 13       section: kit          10 → 10
     funnel                11 → 13       section: pulse         8 → 8
@@ -24,11 +24,11 @@ target — leads, meetings, opportunities — the program has):
     team drill-down       13 → 15       section: themes        7 → 7
     opportunities         10 → 13       calendar, owner        7 → 7
     opportunities, leader 11 → 14       calendar, leader       8 → 8
-    lead page              10 → 10      calendar, rep          7 → 7
+    lead page             11 → 11       calendar, rep          7 → 7
     pulse results          9 → 9        questions inbox       10 → 10
-    program list          10 → 10       my leads, rep         10 → 10
-    program detail        26 → 26       my leads, leader      13 → 13
-    rep brief             17 → 17       program results       15 → 15
+    program list          11 → 11       my leads, rep         10 → 10
+    program detail        20 → 20       my leads, leader      12 → 12
+    rep brief             17 → 17       program results       13 → 15
 """
 
 from __future__ import annotations
@@ -152,9 +152,9 @@ N_PLUS_ONE: dict[str, str] = {}
 BUDGET = 15
 OVER_BUDGET: dict[str, tuple[int, str]] = {
     "program_detail": (
-        26,
-        "the whole six-question plan, its forms and the readiness score; the champions-for-"
-        "every-team form reads the audience's reps and who leads which team (2)",
+        20,
+        "the whole six-question plan (nine prefetched parts), its readiness counts, the check, "
+        "and the people the editing forms offer (staff, the audience's reps and their leaders)",
     ),
     "rep_brief": (
         17,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -44,17 +44,54 @@ def _count(queryset: Any) -> Coalesce:
     )
 
 
-def live_programs_for(membership: Membership, tree: TeamTree | None = None) -> list[Program]:
-    """The rep's live programs, each annotated with what the rep has done (one query)."""
+SESSION_MAX = dt.timedelta(days=1)  # no session lasts longer (the forms stop at 10 hours)
+
+
+def recent_sessions(
+    membership: Membership, tree: TeamTree | None = None, now: dt.datetime | None = None
+) -> list[TrainingItem]:
+    """The live sessions of the member's live programs that start later or started at
+    most SESSION_MAX ago (so may not be over yet), in time order (one query)."""
+    now = now or timezone.now()
+    live = visible_programs(membership, tree).filter(
+        status=ProgramStatus.LIVE, archived_at__isnull=True
+    )
+    return list(
+        TrainingItem.objects.filter(
+            program__in=live.values("pk"), kind=TrainingKind.LIVE, starts_at__gte=now - SESSION_MAX
+        )
+        .select_related("program")
+        .order_by("starts_at")
+    )
+
+
+def live_programs_for(
+    membership: Membership,
+    tree: TeamTree | None = None,
+    *,
+    now: dt.datetime | None = None,
+    recent: list[TrainingItem] | None = None,
+) -> list[Program]:
+    """The rep's live programs, each annotated with what the rep has done (one query, and
+    one for the `recent` sessions unless the caller has them)."""
     user = membership.user
     program = OuterRef("pk")
+    now = now or timezone.now()
+    if recent is None:
+        recent = recent_sessions(membership, tree, now)
+    # a live session that is over is no longer something to do (attended or missed)
+    over = [t.pk for t in recent if t.ends_at is not None and t.ends_at <= now]
+    long_ago = Q(kind=TrainingKind.LIVE, starts_at__lt=now - SESSION_MAX)
+    to_do = Q(required=True) & ~long_ago & ~Q(pk__in=over)
     required = (
-        TrainingItem.objects.filter(program=program, required=True)
+        TrainingItem.objects.filter(to_do, program=program)
         .values("program")
         .annotate(n=Count("id"))
     )
     done = (
-        TrainingCompletion.objects.filter(item__program=program, item__required=True, user=user)
+        TrainingCompletion.objects.filter(
+            item__in=TrainingItem.objects.filter(to_do), item__program=program, user=user
+        )
         .values("item__program")
         .annotate(n=Count("id"))
     )
@@ -125,7 +162,8 @@ def rep_home(membership: Membership) -> dict[str, Any]:
     today = timezone.localdate(timezone=org.tzinfo)
     now = timezone.now()
     tree = TeamTree.load(org)
-    programs = live_programs_for(membership, tree)
+    recent = recent_sessions(membership, tree, now)
+    programs = live_programs_for(membership, tree, now=now, recent=recent)
     rows = program_rows(programs, today)
     leads = Lead.objects.for_org(org).filter(rep=membership.user)
     open_statuses = [LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.ACCEPTED]
@@ -168,18 +206,8 @@ def rep_home(membership: Membership) -> dict[str, Any]:
             fmt="percent",
             horizontal=True,
         )
-    # Sessions not over yet (one that is over is no longer a to-do); none lasts a day.
-    sessions = [
-        t
-        for t in TrainingItem.objects.filter(
-            program__in=[p.pk for p in programs],
-            kind=TrainingKind.LIVE,
-            starts_at__gte=now - dt.timedelta(days=1),
-        )
-        .select_related("program")
-        .order_by("starts_at")[:20]
-        if t.ends_at is not None and t.ends_at > now
-    ][:10]
+    # Sessions not over yet (one that is over is no longer a to-do)
+    sessions = [t for t in recent if t.ends_at is not None and t.ends_at > now][:10]
     certificates = list(
         Certification.objects.filter(org=org, user=membership.user)
         .select_related("program")

@@ -754,7 +754,9 @@ def spreadsheet_safe(value: object) -> object:
     """A cell for a CSV the product writes: text a spreadsheet would run as a formula
     (=…, +…, -…, @…) gets a leading apostrophe, so it opens as text. Values are stored as
     the CRM sent them; they are only escaped on the way out."""
-    if isinstance(value, str) and value.lstrip(" \n\r\t").startswith(FORMULA_START):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_START) or value.lstrip(" \n\r\t").startswith(FORMULA_START)
+    ):
         return "'" + value
     return value
 

@@ -155,7 +155,12 @@ def models_at(nodes: list[Node]) -> list[type[models.Model]]:
         for m in state.apps.get_models(include_auto_created=True)
         if m._meta.managed and not m._meta.proxy
     ]
-    return sorted(found, key=lambda m: m._meta.label_lower)
+    # A model moved between apps keeps its table: between the two apps' migrations both
+    # states may name it. One model per table, or its rows would be read (and loaded) twice.
+    by_table: dict[str, type[models.Model]] = {}
+    for model in sorted(found, key=lambda m: m._meta.label_lower):
+        by_table.setdefault(model._meta.db_table, model)
+    return sorted(by_table.values(), key=lambda m: m._meta.label_lower)
 
 
 def columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:

@@ -38,11 +38,21 @@ class TeamTreeIterator(_TeamIterator):
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        teams = list(self.queryset)
+        tree: TeamTree | None = getattr(self.field, "tree", None)
+        ids: set[int] | None = getattr(self.field, "tree_ids", None)
+        if tree is not None and ids is not None:
+            # the form knows which teams it offers: their names come from the tree (no query)
+            teams = [
+                Team(pk=t, name=tree.names[t], parent_id=tree.parents[t], channel=tree.channels[t])
+                for t in ids
+                if t in tree.names
+            ]
+        else:
+            teams = list(self.queryset)
         if not teams:
             return
         by_id = {t.pk: t for t in teams}
-        tree = getattr(self.field, "tree", None) or TeamTree.load(Organization(pk=teams[0].org_id))
+        tree = tree or TeamTree.load(Organization(pk=teams[0].org_id))
         for team_id, depth in tree.ordered(set(by_id)):
             team = by_id[team_id]
             label = INDENT * depth + self.field.label_from_instance(team)
@@ -52,10 +62,15 @@ class TeamTreeIterator(_TeamIterator):
         return self.queryset.count() + (1 if self.field.empty_label is not None else 0)
 
 
-def use_tree(form: forms.BaseForm, tree: TeamTree | None, *names: str) -> None:
-    """Give the form's team pickers the organization's loaded tree."""
+def use_tree(
+    form: forms.BaseForm, tree: TeamTree | None, *names: str, ids: set[int] | None = None
+) -> None:
+    """Give the form's team pickers the organization's loaded tree; with `ids` (the teams
+    the pickers' querysets offer, all of the tree's organization) they are shown from the
+    tree without a query. Posted values are still checked against the queryset."""
     for name in names:
         form.fields[name].tree = tree  # type: ignore[attr-defined]
+        form.fields[name].tree_ids = ids if tree is not None else None  # type: ignore[attr-defined]
 
 
 class TeamChoiceField(forms.ModelChoiceField[Team]):

@@ -48,6 +48,8 @@ class TeamTree:
     names: dict[int, str]
     channels: dict[int, str]
     children: dict[int | None, list[int]] = field(default_factory=dict)
+    # each team's own clock settings: (time zone, day start, day end, business days)
+    clocks: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, org: Organization) -> TeamTree:
@@ -67,15 +69,20 @@ class TeamTree:
         names: dict[int, str] = {}
         channels: dict[int, str] = {}
         children: dict[int | None, list[int]] = defaultdict(list)
+        clocks: dict[int, tuple[Any, ...]] = {}
         rows = (
             Team.objects.for_org(org)
             .order_by("name")
-            .values_list("id", "parent_id", "name", "channel")
-        )
-        for team_id, parent_id, name, channel in rows:
+            .values_list(
+                "id", "parent_id", "name", "channel",
+                "time_zone", "business_day_start", "business_day_end", "business_days",
+            )
+        )  # fmt: skip
+        for team_id, parent_id, name, channel, *clock in rows:
             parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
             children[parent_id].append(team_id)
-        return cls(parents, names, channels, dict(children))
+            clocks[team_id] = tuple(clock)
+        return cls(parents, names, channels, dict(children), clocks)
 
     def descendants(self, team_ids: Iterable[int]) -> set[int]:
         """The given teams and every team below them."""
@@ -343,13 +350,10 @@ def hours_by_team(org: Organization) -> dict[int, TeamHours]:
     """Every team's clock (one query): a team's own values, else its parent's, else the
     organization's. Teams that inherit everything share the organization's `TeamHours`."""
     base = org_hours(org)
+    tree = TeamTree.load(org)  # read once per request
     rows = {
-        t[0]: t
-        for t in Team.objects.for_org(org).values_list(
-            "id", "parent_id", "time_zone", "business_day_start", "business_day_end",
-            "business_days",
-        )
-    }  # fmt: skip
+        team_id: (team_id, tree.parents[team_id], *clock) for team_id, clock in tree.clocks.items()
+    }
     resolved: dict[int, TeamHours] = {}
 
     def resolve(team_id: int, seen: frozenset[int] = frozenset()) -> TeamHours:

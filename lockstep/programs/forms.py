@@ -3,7 +3,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -47,18 +47,69 @@ def org_teams(org: Organization) -> Any:
     return Team.objects.for_org(org)
 
 
+if TYPE_CHECKING:
+    _Iterator = forms.models.ModelChoiceIterator[Any]
+else:  # Django's class is not subscriptable at run time
+    _Iterator = forms.models.ModelChoiceIterator
+
+
+class ListedIterator(_Iterator):
+    """The choices of a field given the rows the page has already read (`field.rows`),
+    without a query of its own; else those of its queryset."""
+
+    def __iter__(self) -> Any:
+        rows: list[Any] | None = getattr(self.field, "rows", None)
+        if rows is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in rows:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        rows: list[Any] | None = getattr(self.field, "rows", None)
+        if rows is None:
+            return super().__len__()
+        return len(rows) + (1 if self.field.empty_label is not None else 0)
+
+
+def offer_rows(form: forms.BaseForm, name: str, rows: list[Any] | None) -> None:
+    """Show these already-read rows as the field's choices (they must be within its
+    queryset: posted values are still checked against the queryset)."""
+    form.fields[name].rows = rows  # type: ignore[attr-defined]
+
+
 class UserChoiceField(forms.ModelChoiceField[Membership]):
+    iterator = ListedIterator
+
     def label_from_instance(self, obj: Membership) -> str:
         team = f" · {obj.team.name}" if obj.team else ""
         return f"{obj.user}{team}"
 
 
+STAFF_ROLES = (Role.OWNER, Role.MARKETER)
+
+
 def staff(org: Organization) -> Any:
     return (
         Membership.objects.for_org(org)
-        .filter(role__in=[Role.OWNER, Role.MARKETER])
+        .filter(role__in=STAFF_ROLES)
         .select_related("user", "team")
         .order_by("user__first_name")
+    )
+
+
+ACTIVITY_OWNERS = (Role.OWNER, Role.MARKETER, Role.SALES_LEADER)
+
+
+def plan_people(org: Organization) -> list[Membership]:
+    """Owners, marketers and sales leaders, read once for the program page's pickers."""
+    return list(
+        Membership.objects.for_org(org)
+        .filter(role__in=ACTIVITY_OWNERS)
+        .select_related("user", "team")
+        .order_by("user__first_name", "pk")
     )
 
 
@@ -165,16 +216,15 @@ class ActivityForm(IdPrefixForm):
 
     def __init__(
         self, *args: Any, org: Organization, team_ids: set[int], tree: TeamTree | None = None,
-        **kw: Any,
+        people: list[Membership] | None = None, **kw: Any,
     ):  # fmt: skip
         super().__init__(*args, **kw)
         limit_choices(self, "teams", audience_choices(org, team_ids))
-        use_tree(self, tree, "teams")
+        use_tree(self, tree, "teams", ids=team_ids)
         self.fields["teams"].help_text = "Audience teams this activity reaches."
-        people = Membership.objects.for_org(org).filter(
-            role__in=[Role.OWNER, Role.MARKETER, Role.SALES_LEADER]
-        )
-        limit_choices(self, "owner", people.select_related("user", "team"))
+        owners = Membership.objects.for_org(org).filter(role__in=ACTIVITY_OWNERS)
+        limit_choices(self, "owner", owners.select_related("user", "team"))
+        offer_rows(self, "owner", people)
 
     def to_input(self) -> ActivityInput:
         data = self.cleaned_data
@@ -252,9 +302,13 @@ class AssetForm(IdPrefixForm):
     expires_on = PlanDateField(required=False, widget=DATE)
     partner_visible = forms.BooleanField(required=False, label="Partners may see it")
 
-    def __init__(self, *args: Any, org: Organization, **kw: Any):
+    def __init__(
+        self, *args: Any, org: Organization, people: list[Membership] | None = None, **kw: Any
+    ):
         super().__init__(*args, **kw)
         limit_choices(self, "owner", staff(org))
+        if people is not None:  # the page's people list: its owners and marketers
+            offer_rows(self, "owner", [m for m in people if m.role in STAFF_ROLES])
         exts = ", ".join(settings.ASSET_EXTENSIONS)
         self.fields["file"].help_text = f"Up to {settings.ASSET_MAX_MB} MB: {exts}."
 
@@ -316,7 +370,7 @@ class TargetForm(IdPrefixForm):
     ):  # fmt: skip
         super().__init__(*args, **kw)
         limit_choices(self, "team", audience_choices(org, team_ids))
-        use_tree(self, tree, "team")
+        use_tree(self, tree, "team", ids=team_ids)
 
 
 SPLIT_CHOICES = [
@@ -467,10 +521,20 @@ class ChampionForm(IdPrefixForm):
     id_prefix = "champion"
     member = UserChoiceField(queryset=Membership.objects.none(), label="Rep")
 
-    def __init__(self, *args: Any, org: Organization, team_ids: set[int], **kw: Any):
+    def __init__(
+        self,
+        *args: Any,
+        org: Organization,
+        team_ids: set[int],
+        reps: list[Membership] | None = None,
+        **kw: Any,
+    ):
         super().__init__(*args, **kw)
-        reps = reps_in_teams(org, team_ids).select_related("user", "team")
-        limit_choices(self, "member", reps.order_by("team__name", "user__first_name"))
+        queryset = reps_in_teams(org, team_ids).select_related("user", "team")
+        limit_choices(self, "member", queryset.order_by("team__name", "user__first_name"))
+        if reps is not None:  # the page has read them (the same teams' reps)
+            rows = sorted(reps, key=lambda m: (m.team.name if m.team else "", m.user.first_name))
+            offer_rows(self, "member", rows)
 
 
 class TextForm(forms.Form):

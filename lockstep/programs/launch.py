@@ -31,7 +31,7 @@ from lockstep.accounts.models import User
 from lockstep.core.permissions import Role
 from lockstep.orgs.models import Membership, Organization
 from lockstep.orgs.notify import absolute_url, notify, queue_email
-from lockstep.orgs.selectors import leader_team_ids
+from lockstep.orgs.selectors import hours_by_team, leader_team_ids, org_hours
 from lockstep.programs.models import Program, TrainingItem, TrainingKind
 from lockstep.programs.selectors import audience_reps, audience_team_ids
 
@@ -186,15 +186,20 @@ def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
 
 
 def invite_email(
-    invite: SessionInvite, org: Organization, *, method: str, update: bool
+    invite: SessionInvite,
+    org: Organization,
+    *,
+    method: str,
+    update: bool,
+    zone: zoneinfo.ZoneInfo | None = None,
 ) -> dict[str, str]:
-    """Subject, text and HTML of an invite, an update or a cancellation, in the attendees'
-    organization's time zone."""
+    """Subject, text and HTML of an invite, an update or a cancellation, in the attendee's
+    time zone (their team's, inherited down the tree; else the organization's)."""
     verb = "Cancelled" if method == "CANCEL" else "Updated" if update else "Invitation"
     start = invite.start
     context = {
         "item": invite, "method": method, "update": update, "org": org,
-        "when": local_time(start, org.tzinfo) if start else "",
+        "when": local_time(start, zone or org.tzinfo) if start else "",
         "brief_url": absolute_url(reverse("briefs:brief", args=[org.slug, invite.program_id])),
     }  # fmt: skip
     return {
@@ -217,9 +222,21 @@ def send_invites(
         return 0
     org = program.org
     if users is None:
-        users = [m.user for m in audience_reps(program).select_related("user")]
-    mail = invite_email(invite, org, method=method, update=update)
+        members = list(audience_reps(program).select_related("user"))
+        users = [m.user for m in members]
+    else:
+        members = list(Membership.objects.for_org(org).filter(user__in=users))
+    team_of = {m.user_id: m.team_id for m in members}
+    hours = hours_by_team(org)
+    mails: dict[str, dict[str, str]] = {}  # one rendering per time zone
     for user in users:
+        team_id = team_of.get(user.pk)
+        zone = (hours.get(team_id) if team_id else None) or org_hours(org)
+        if zone.time_zone not in mails:
+            mails[zone.time_zone] = invite_email(
+                invite, org, method=method, update=update, zone=zone.tzinfo
+            )
+        mail = mails[zone.time_zone]
         calendar = ics(invite, org, method, user).decode()
         queue_email(
             org=org, to=user.email, subject=mail["subject"], text=mail["text"],

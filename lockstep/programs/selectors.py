@@ -174,11 +174,14 @@ class PlanCounts:
     preview_held: bool
     has_check: bool
     open_feedback: int
+    open_questions: int = 0  # reps' questions waiting for an answer
 
 
 def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
-    """Endorsements by leaders of the audience, the preview round, a real check and the
-    open preview feedback — the same rules as `collect_facts`, in two queries."""
+    """Endorsements by leaders of the audience, the preview round, a real check, the open
+    preview feedback and the unanswered questions — the same rules as `collect_facts`, in
+    two queries (one when nobody has endorsed the program yet and its endorsements are
+    prefetched)."""
     row = (
         Program.objects.filter(pk=program.pk)
         .annotate(
@@ -191,19 +194,23 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
             open_feedback=Count(
                 "feedback", filter=Q(feedback__addressed_at__isnull=True), distinct=True
             ),
+            # reps' questions belong to the feedback app, a floor above: read by relation name
+            open_questions=Count(
+                "questions", filter=Q(questions__answered_at__isnull=True), distinct=True
+            ),
         )
-        .values("preview", "real_check", "open_feedback")
+        .values("preview", "real_check", "open_feedback", "open_questions")
         .get()
     )
     audience = tree.descendants(t.pk for t in program.audience.all())
-    endorsers = Endorsement.objects.filter(program=program).values("leader_id")
+    endorsers = [e.leader_id for e in program.endorsements.all()]
     led: dict[int, set[int]] = {}
     rows = (
         Membership.objects.for_org(program.org)
         .filter(user_id__in=endorsers, role=Role.SALES_LEADER)
         .values_list("user_id", "led_teams")
     )
-    for user_id, team_id in rows:
+    for user_id, team_id in rows if endorsers else []:
         led.setdefault(user_id, set())
         if team_id is not None:
             led[user_id].add(team_id)
@@ -212,6 +219,7 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
         preview_held=program.status == ProgramStatus.PREVIEW or row["preview"],
         has_check=row["real_check"],
         open_feedback=row["open_feedback"],
+        open_questions=row["open_questions"],
     )
 
 

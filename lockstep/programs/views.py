@@ -29,6 +29,7 @@ from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.orgs.models import Membership, Team
 from lockstep.orgs.selectors import TeamTree, ancestor_ids, leader_team_ids, team_scope
 from lockstep.programs import forms as f
+from lockstep.programs import readiness as rd
 from lockstep.programs import services
 from lockstep.programs.access import (
     access_asset,
@@ -57,10 +58,11 @@ from lockstep.programs.selectors import (
     LOAD_MINUTES_FACTOR,
     audience_team_ids,
     calendar_programs,
+    collect_facts,
     in_audience,
     load_table_rows,
     month_starts,
-    program_readiness,
+    plan_counts,
     selling_team_ids,
     team_load,
     visible_programs,
@@ -323,7 +325,8 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
     tree = TeamTree.load(org)
     audience_ids = audience_team_ids(program, tree)
     selling_ids = {t for t in audience_ids if tree.is_leaf(t)}
-    readiness = program_readiness(program, tree)
+    counts = plan_counts(program, tree)  # the plan itself is prefetched (with_plan)
+    readiness = rd.score(collect_facts(program, tree, counts=counts))
     can_manage = can(membership, Perm.MANAGE_PROGRAMS) and program.status != ProgramStatus.CLOSED
     check = (
         KnowledgeCheck.objects.filter(program=program)
@@ -360,12 +363,19 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
         "next_statuses": sorted(services.TRANSITIONS[program.status]),
         "status_labels": dict(ProgramStatus.choices),
         "training_minutes": sum(t.duration_minutes for t in training if t.required),
-        "open_questions": program.questions.filter(answered_at__isnull=True).count(),
+        "open_questions": counts.open_questions,
         "oob": False,
     }
     if can_manage:
+        people = f.plan_people(org)  # one read for the pickers of people
+        champions_form = f.AudienceChampionsForm(
+            org=org,
+            team_ids=selling_ids,
+            tree=tree,
+            initial={f"team_{c.team_id}": c.user_id for c in program.champions.all()},
+        )
         context.update(
-            activity_form=f.ActivityForm(org=org, team_ids=audience_ids, tree=tree),
+            activity_form=f.ActivityForm(org=org, team_ids=audience_ids, tree=tree, people=people),
             wiifm_form=f.WiifmForm(
                 initial={
                     "wiifm": program.wiifm,
@@ -375,7 +385,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
                     "proof_points": program.proof_points,
                 }
             ),
-            asset_form=f.AssetForm(org=org),
+            asset_form=f.AssetForm(org=org, people=people),
             target_form=f.TargetForm(org=org, team_ids=audience_ids, tree=tree),
             training_form=f.TrainingForm(),
             check_form=f.KnowledgeCheckForm(
@@ -387,14 +397,11 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
                 if check
                 else None
             ),
-            champion_form=f.ChampionForm(org=org, team_ids=selling_ids),
-            audience_target_form=f.AudienceTargetForm(),
-            audience_champions_form=f.AudienceChampionsForm(
-                org=org,
-                team_ids=selling_ids,
-                tree=tree,
-                initial={f"team_{c.team_id}": c.user_id for c in program.champions.all()},
+            champion_form=f.ChampionForm(
+                org=org, team_ids=selling_ids, reps=list(champions_form.members.values())
             ),
+            audience_target_form=f.AudienceTargetForm(),
+            audience_champions_form=champions_form,
         )
     context.update(extra)
     return context
