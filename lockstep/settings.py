@@ -144,6 +144,12 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiler spends 50-300 ms compiling the insights' aggregate queries,
+    # more than running them (docs/PERFORMANCE.md): off, unless DATABASE_URL's `options` set it.
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit" not in str(pg_options.get("options", "")):
+        pg_options["options"] = (str(pg_options.get("options", "")) + " -c jit=off").strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", SQLITE_OPTIONS)
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory, shared with the live server
