@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("LOCKSTEP_CHROMIUM", "/usr/bin/chromium")
@@ -19,6 +22,20 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server for the in-memory SQLite test database, whose one connection the
+    server's threads share with the test: concurrent requests on it (a page's lazy
+    sections, loaded at once) could deadlock. Served one at a time instead (Django then
+    closes each connection after its response). PostgreSQL keeps the threaded server."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    setattr(LiveServerThread, "server_class", OneRequestAtATime)  # noqa: B010 (stubs: threaded only)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
 # test itself (fixtures, assertions) are still synchronous and safe.
