@@ -267,16 +267,18 @@ class LockstepWorker(Worker):
         return task_result, True
 
     def run(self) -> None:
-        logger.info(
-            "worker %s started (pid %d, periodic jobs %s)",
-            self.worker_id,
-            os.getpid(),
-            "on" if self.periodic else "off",
-        )
-        if not self.batch:
-            self.heartbeat.start()
         try:
+            # the handlers first: "started" tells a supervisor (and the tests) that a
+            # signal from now on stops the worker gracefully
             with self.signals():
+                if not self.batch:
+                    self.heartbeat.start()
+                logger.info(
+                    "worker %s started (pid %d, periodic jobs %s)",
+                    self.worker_id,
+                    os.getpid(),
+                    "on" if self.periodic else "off",
+                )
                 self.loop()
         finally:
             self.heartbeat.stopped.set()
