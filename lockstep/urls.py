@@ -7,6 +7,7 @@ from django.urls import include, path
 from lockstep.api.urls import api
 from lockstep.api.urls import not_found as api_not_found
 from lockstep.insights import digest_views
+from lockstep.ops import health
 from lockstep.ops import views as ops_views
 from lockstep.orgs import views as orgs_views
 
@@ -15,8 +16,8 @@ PROGRAM = ORG + "programs/<int:program_id>/"
 
 urlpatterns = [
     path("", orgs_views.pick_org, name="home"),
-    path("healthz", ops_views.healthz, name="healthz"),
-    path("readyz", ops_views.readyz, name="readyz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("api/v1/<path:rest>", api_not_found),  # unknown API paths: a problem, not a page
     path("accounts/", include("lockstep.accounts.urls")),

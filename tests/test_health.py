@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from lockstep.core.logs import JsonFormatter, RequestIdFilter, request_context
-from lockstep.ops import views
+from lockstep.ops import health
 from lockstep.ops.models import WorkerHeartbeat
 from tests.conftest import World
 
@@ -63,7 +63,7 @@ def test_readyz_reports_a_database_outage_without_details(
     def down() -> None:
         raise OperationalError('connection to server at "db.internal" failed')
 
-    monkeypatch.setattr(views, "CHECKS", [("database", down), *views.CHECKS[1:]])
+    monkeypatch.setattr(health, "CHECKS", [("database", down), *health.CHECKS[1:]])
     status, body = readyz()
     assert status == 503
     assert body["checks"] == {
@@ -78,7 +78,7 @@ def test_readyz_reports_a_database_outage_without_details(
 @pytest.mark.django_db
 def test_readyz_reports_unapplied_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
     beat()
-    monkeypatch.setattr(views, "_migrated", False)
+    monkeypatch.setattr(health, "_migrated", False)
     monkeypatch.setattr(
         "django.db.migrations.executor.MigrationExecutor.migration_plan",
         lambda self, targets: [("a", False), ("b", False)],
@@ -131,7 +131,7 @@ def test_a_server_error_is_logged_with_its_traceback_and_request_id(
     def broken() -> None:
         raise RuntimeError("boom in the readiness check")
 
-    monkeypatch.setattr(views, "CHECKS", [("database", broken)])
+    monkeypatch.setattr(health, "CHECKS", [("database", broken)])
     client = Client(raise_request_exception=False)
     with caplog.at_level(logging.ERROR, logger="django.request"):
         response = client.get("/readyz")
