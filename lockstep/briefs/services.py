@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from lockstep.accounts.models import User
 from lockstep.core.errors import Conflict
@@ -13,7 +14,7 @@ from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.core.services import emit_event
 from lockstep.enablement.models import Certification
-from lockstep.programs.models import Program, ProgramStatus
+from lockstep.programs.models import CheckQuestion, KnowledgeCheck, Program, ProgramStatus
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,44 @@ class RepFacts:
 
     brief: BriefState
     certified: bool
+    # the program's knowledge check (None when it has none) and its number of questions
+    check: KnowledgeCheck | None = None
+    check_questions: int = 0
 
 
 def rep_facts(program: Program, user: User) -> RepFacts:
-    """The rep's brief state and certification, in one query."""
+    """The rep's brief state and certification, and the program's knowledge check with its
+    number of questions, in one query."""
     mine = ActivityEvent.objects.filter(program_id=OuterRef("pk"), actor=user)
+    questions = (
+        CheckQuestion.objects.filter(knowledge_check__program_id=OuterRef("pk"))
+        .order_by()
+        .values("knowledge_check__program_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    check_fields = ("id", "org_id", "created_at", "title", "pass_mark", "attempts_allowed")
     row = (
         Program.objects.filter(pk=program.pk)
-        .values("pk")
+        .values("pk", *(f"knowledge_check__{name}" for name in check_fields))
         .annotate(
             opened=Exists(mine.filter(verb=Verb.BRIEF_OPENED)),
             acknowledged=Exists(mine.filter(verb=Verb.BRIEF_ACKNOWLEDGED)),
             certified=Exists(Certification.objects.filter(program_id=OuterRef("pk"), user=user)),
+            n_questions=Coalesce(Subquery(questions), 0),
         )
         .get()
     )
+    check = None
+    if row["knowledge_check__id"] is not None:
+        check = KnowledgeCheck(
+            program=program, **{name: row[f"knowledge_check__{name}"] for name in check_fields}
+        )
     return RepFacts(
         brief=BriefState(acknowledged=row["acknowledged"], opened=row["opened"]),
         certified=row["certified"],
+        check=check,
+        check_questions=row["n_questions"] if check else 0,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models import Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +28,7 @@ from lockstep.orgs.selectors import TeamTree
 from lockstep.programs.access import access_program, access_training_item
 from lockstep.programs.forms import TextForm
 from lockstep.programs.launch import SessionInvite, ics, invite_snapshot
-from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus, TrainingKind
+from lockstep.programs.models import Program, ProgramStatus, TrainingKind
 from lockstep.programs.selectors import (
     current_round,
     in_audience,
@@ -96,12 +96,8 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
     )
     done = {t.pk for t in training if getattr(t, "mine_done", False)}
     facts = services.rep_facts(program, user)
-    check = (
-        KnowledgeCheck.objects.filter(program=program)
-        .annotate(n_questions=Count("questions"))
-        .first()
-    )
-    check_ready = check is not None and getattr(check, "n_questions", 0) > 0
+    check = facts.check
+    check_ready = check is not None and facts.check_questions > 0
     now = timezone.now()
     sessions = [t for t in training if t.kind == TrainingKind.LIVE and t.ends_at is not None]
     return {

@@ -13,7 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
@@ -50,6 +51,11 @@ class TeamTree:
     children: dict[int | None, list[int]] = field(default_factory=dict)
     # each team's own clock settings: (time zone, day start, day end, business days)
     clocks: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    # the reps and partner reps who sell in each team itself (not its sub-teams)
+    headcount: dict[int, int] = field(default_factory=dict)
+    org_id: int = 0
+    created: dict[int, dt.datetime] = field(default_factory=dict)
+    _teams: dict[int, Team] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, org: Organization) -> TeamTree:
@@ -70,19 +76,51 @@ class TeamTree:
         channels: dict[int, str] = {}
         children: dict[int | None, list[int]] = defaultdict(list)
         clocks: dict[int, tuple[Any, ...]] = {}
+        headcount: dict[int, int] = {}
+        sellers = (
+            Membership.objects.filter(team_id=OuterRef("pk"), role__in=list(SELLING_ROLES))
+            .order_by()
+            .values("team_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
         rows = (
             Team.objects.for_org(org)
             .order_by("name")
+            .annotate(sellers=Coalesce(Subquery(sellers), 0))
             .values_list(
-                "id", "parent_id", "name", "channel",
+                "id", "parent_id", "name", "channel", "sellers", "created_at",
                 "time_zone", "business_day_start", "business_day_end", "business_days",
             )
         )  # fmt: skip
-        for team_id, parent_id, name, channel, *clock in rows:
+        created: dict[int, dt.datetime] = {}
+        for team_id, parent_id, name, channel, sellers_n, created_at, *clock in rows:
             parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
             children[parent_id].append(team_id)
             clocks[team_id] = tuple(clock)
-        return cls(parents, names, channels, dict(children), clocks)
+            headcount[team_id] = sellers_n
+            created[team_id] = created_at
+        return cls(parents, names, channels, dict(children), clocks, headcount, org.pk, created)
+
+    def team(self, team_id: int) -> Team:
+        """The team as a model instance built from the tree (no query; every column is in
+        the tree). Used where a page shows a relation's teams it has the ids of."""
+        team = self._teams.get(team_id)
+        if team is None:
+            clock = self.clocks[team_id]
+            team = Team(
+                id=team_id, org_id=self.org_id, name=self.names[team_id],
+                parent_id=self.parents[team_id], channel=self.channels[team_id],
+                time_zone=clock[0], business_day_start=clock[1], business_day_end=clock[2],
+                business_days=clock[3], created_at=self.created[team_id],
+            )  # fmt: skip
+            team._state.adding, team._state.db = False, Team.objects.db
+            self._teams[team_id] = team
+        return team
+
+    def sellers_under(self, team_id: int) -> int:
+        """The reps and partner reps of a team and of every team below it."""
+        return sum(self.headcount.get(t, 0) for t in self.descendants([team_id]))
 
     def descendants(self, team_ids: Iterable[int]) -> set[int]:
         """The given teams and every team below them."""
@@ -260,12 +298,33 @@ def team_headcounts(org: Organization, team_ids: Iterable[int]) -> dict[int, int
 
 
 def nearest_leaders(
-    org: Organization, team_ids: Iterable[int], tree: TeamTree | None = None
+    org: Organization,
+    team_ids: Iterable[int],
+    tree: TeamTree | None = None,
+    by_team: dict[int, Membership] | None = None,
 ) -> dict[int, Membership]:
     """For each team, the sales leader closest above it: one who leads the team itself,
     else its region, and so on up the tree (several at the same level: the first by name).
-    Teams with no leader anywhere above them are left out."""
+    Teams with no leader anywhere above them are left out. `by_team` (the first leader of
+    each team, by name) saves the query when the caller has read it."""
     tree = tree or TeamTree.load(org)
+    if by_team is None:
+        by_team = first_leader_by_team(org)
+    found: dict[int, Membership] = {}
+    for team_id in team_ids:
+        current: int | None = team_id
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current in by_team:
+                found[team_id] = by_team[current]
+                break
+            current = tree.parents.get(current)
+    return found
+
+
+def first_leader_by_team(org: Organization) -> dict[int, Membership]:
+    """Each led team's first sales leader by name (one query)."""
     led = (
         Membership.led_teams.through.objects.filter(
             membership__org=org, membership__role=Role.SALES_LEADER
@@ -278,17 +337,7 @@ def nearest_leaders(
     by_team: dict[int, Membership] = {}
     for row in led:
         by_team.setdefault(row.team_id, row.membership)
-    found: dict[int, Membership] = {}
-    for team_id in team_ids:
-        current: int | None = team_id
-        seen: set[int] = set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            if current in by_team:
-                found[team_id] = by_team[current]
-                break
-            current = tree.parents.get(current)
-    return found
+    return by_team
 
 
 def tree_ordered(

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import F, Q
 
 from lockstep.core.forms import IdPrefixForm, PlanDateField, limit_choices
-from lockstep.core.permissions import Role
+from lockstep.core.permissions import SELLING_ROLES, Role
 from lockstep.orgs.forms import TeamChoiceField, TeamsChoiceField, use_tree
 from lockstep.orgs.models import AssetKind, Membership, Organization, Team
 from lockstep.orgs.selectors import TeamTree, nearest_leaders, reps_in_teams
@@ -103,13 +106,41 @@ def staff(org: Organization) -> Any:
 ACTIVITY_OWNERS = (Role.OWNER, Role.MARKETER, Role.SALES_LEADER)
 
 
-def plan_people(org: Organization) -> list[Membership]:
-    """Owners, marketers and sales leaders, read once for the program page's pickers."""
-    return list(
+@dataclass
+class PlanPeople:
+    """The people the program page's pickers offer, read in one query: the activity and
+    asset owners (owners, marketers, sales leaders), the reps of the teams that can have a
+    champion, and for each team the first sales leader (by name) who leads it."""
+
+    staff: list[Membership]
+    reps: list[Membership]
+    leader_of: dict[int, Membership]
+
+
+def plan_people(org: Organization, rep_team_ids: Iterable[int] = ()) -> PlanPeople:
+    rows = (
         Membership.objects.for_org(org)
-        .filter(role__in=ACTIVITY_OWNERS)
+        .filter(
+            Q(role__in=ACTIVITY_OWNERS)
+            | Q(role__in=list(SELLING_ROLES), team_id__in=list(rep_team_ids))
+        )
         .select_related("user", "team")
-        .order_by("user__first_name", "pk")
+        # one row per team a leader leads (none for the others): who leads what, same query
+        .annotate(led_team=F("led_teams"))
+        .order_by("user__first_name", "user__last_name", "user__email", "pk")
+    )
+    seen: dict[int, Membership] = {}
+    leader_of: dict[int, Membership] = {}
+    for row in rows:
+        member = seen.setdefault(row.pk, row)
+        led = getattr(row, "led_team", None)
+        if led is not None and member.role == Role.SALES_LEADER:
+            leader_of.setdefault(led, member)
+    people = list(seen.values())
+    return PlanPeople(
+        staff=[m for m in people if m.role in ACTIVITY_OWNERS],
+        reps=[m for m in people if m.role in SELLING_ROLES],
+        leader_of=leader_of,
     )
 
 
@@ -411,18 +442,25 @@ class AudienceChampionsForm(forms.Form):
 
     def __init__(
         self, *args: Any, org: Organization, team_ids: set[int], tree: TeamTree | None = None,
-        **kw: Any,
+        people: PlanPeople | None = None, **kw: Any,
     ):  # fmt: skip
+        """`people` (from `plan_people` with these teams) saves reading the reps and
+        leaders again."""
         super().__init__(*args, **kw)
         self.org = org
         tree = tree or TeamTree.load(org)
-        reps = list(
-            reps_in_teams(org, team_ids)
-            .select_related("user", "team")
-            .order_by("user__first_name", "user__last_name", "user__email")
-        )
+        if people is not None:
+            reps = [m for m in people.reps if m.team_id in team_ids]
+        else:
+            reps = list(
+                reps_in_teams(org, team_ids)
+                .select_related("user", "team")
+                .order_by("user__first_name", "user__last_name", "user__email", "pk")
+            )
         self.teams = [(t, tree.names[t], depth) for t, depth in tree.ordered(set(team_ids))]
-        self.leaders = nearest_leaders(org, team_ids, tree)
+        self.leaders = nearest_leaders(
+            org, team_ids, tree, by_team=people.leader_of if people is not None else None
+        )
         self.members = {m.pk: m for m in reps}
         for team_id, name, _ in self.teams:
             choices = [(m.pk, str(m.user)) for m in reps if m.team_id == team_id]

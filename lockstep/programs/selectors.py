@@ -27,7 +27,8 @@ from django.utils import timezone
 from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.core.permissions import Perm, Role, can
-from lockstep.orgs.models import AssetKind, Membership
+from lockstep.core.querysets import id_list, ids_of, set_prefetched
+from lockstep.orgs.models import AssetKind, Membership, Team
 from lockstep.orgs.selectors import (
     TeamTree,
     ancestor_ids,
@@ -43,6 +44,7 @@ from lockstep.programs.models import (
     Champion,
     CheckQuestion,
     Endorsement,
+    KnowledgeCheck,
     PreviewFeedback,
     Program,
     ProgramStatus,
@@ -67,9 +69,20 @@ PLAN = (
 )
 
 
-def with_plan(program: Program) -> Program:
-    """Load the program's plan rows once; the readiness facts and the page reuse them."""
-    prefetch_related_objects([program], *PLAN)
+def with_plan(program: Program, tree: TeamTree | None = None) -> Program:
+    """Load the program's plan rows once; the readiness facts and the page reuse them. With
+    the request's tree, the activities' teams come from it (their ids read along with the
+    activities) and the audience is left to `plan_counts`, which reads its ids."""
+    if tree is None:
+        prefetch_related_objects([program], *PLAN)
+        return program
+    activities = SellInActivity.objects.select_related("owner").annotate(
+        team_ids=id_list(SellInActivity.teams.through, "sellinactivity_id", "team_id")
+    )
+    prefetch_related_objects([program], Prefetch("activities", activities), *PLAN[2:])
+    for activity in program.activities.all():
+        ids = ids_of(getattr(activity, "team_ids", None))
+        set_prefetched(activity, "teams", [tree.team(t) for t in ids if t in tree.parents], Team)
     return program
 
 
@@ -175,22 +188,33 @@ class PlanCounts:
     has_check: bool
     open_feedback: int
     open_questions: int = 0  # reps' questions waiting for an answer
+    check: KnowledgeCheck | None = None  # the program's check (with or without questions)
+    check_questions: int = 0
+
+
+CHECK_FIELDS = ("id", "org_id", "created_at", "title", "pass_mark", "attempts_allowed")
 
 
 def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
-    """Endorsements by leaders of the audience, the preview round, a real check, the open
-    preview feedback and the unanswered questions — the same rules as `collect_facts`, in
-    two queries (one when nobody has endorsed the program yet and its endorsements are
-    prefetched)."""
+    """Endorsements by leaders of the audience, the preview round, the check and its
+    questions, the open preview feedback and the unanswered questions — the same rules as
+    `collect_facts`, in two queries (one when nobody has endorsed the program yet and its
+    endorsements are prefetched). The same row brings the audience's ids: when the
+    audience is not prefetched, it is filled from the tree."""
+    questions = (
+        CheckQuestion.objects.filter(knowledge_check__program_id=OuterRef("pk"))
+        .order_by()
+        .values("knowledge_check__program_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     row = (
         Program.objects.filter(pk=program.pk)
         .annotate(
             preview=Exists(
                 ActivityEvent.objects.filter(program=OuterRef("pk"), verb=Verb.PROGRAM_PREVIEW)
             ),
-            real_check=Exists(
-                CheckQuestion.objects.filter(knowledge_check__program=OuterRef("pk"))
-            ),
+            n_questions=Coalesce(Subquery(questions), 0),
             open_feedback=Count(
                 "feedback", filter=Q(feedback__addressed_at__isnull=True), distinct=True
             ),
@@ -198,10 +222,24 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
             open_questions=Count(
                 "questions", filter=Q(questions__answered_at__isnull=True), distinct=True
             ),
+            audience_ids=id_list(Program.audience.through, "program_id", "team_id"),
         )
-        .values("preview", "real_check", "open_feedback", "open_questions")
+        .values(
+            "preview", "n_questions", "open_feedback", "open_questions", "audience_ids",
+            *(f"knowledge_check__{name}" for name in CHECK_FIELDS),
+        )
         .get()
-    )
+    )  # fmt: skip
+    if "audience" not in getattr(program, "_prefetched_objects_cache", {}):
+        teams = [tree.team(t) for t in ids_of(row["audience_ids"]) if t in tree.parents]
+        set_prefetched(program, "audience", teams, Team)
+    check = None
+    if row["knowledge_check__id"] is not None:
+        check = KnowledgeCheck(
+            program=program, **{name: row[f"knowledge_check__{name}"] for name in CHECK_FIELDS}
+        )
+        check._state.adding, check._state.db = False, KnowledgeCheck.objects.db
+        setattr(check, "n_questions", row["n_questions"])  # noqa: B010 — the page shows it
     audience = tree.descendants(t.pk for t in program.audience.all())
     endorsers = [e.leader_id for e in program.endorsements.all()]
     led: dict[int, set[int]] = {}
@@ -217,9 +255,11 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
     return PlanCounts(
         endorsement_count=sum(1 for teams in led.values() if tree.descendants(teams) & audience),
         preview_held=program.status == ProgramStatus.PREVIEW or row["preview"],
-        has_check=row["real_check"],
+        has_check=row["n_questions"] > 0,
         open_feedback=row["open_feedback"],
         open_questions=row["open_questions"],
+        check=check,
+        check_questions=row["n_questions"],
     )
 
 
@@ -312,8 +352,8 @@ def program_readiness(program: Program, tree: TeamTree | None = None) -> rd.Read
 def rep_target_share(
     program: Program, membership: Membership, tree: TeamTree | None = None
 ) -> list[dict[str, Any]]:
-    """The targets covering the rep's team, and the rep's equal share of each (two queries
-    with a loaded tree, whatever the number of targets)."""
+    """The targets covering the rep's team, and the rep's equal share of each (one query
+    with a loaded tree, whatever the number of targets: the tree knows each team's reps)."""
     if membership.team_id is None:
         return []
     tree = tree or TeamTree.load(program.org)
@@ -321,15 +361,9 @@ def rep_target_share(
     targets = list(program.targets.filter(team_id__in=lineage).select_related("team"))
     if not targets:
         return []
-    headcount = dict(
-        reps_in_teams(program.org, tree.descendants(t.team_id for t in targets))
-        .values_list("team_id")
-        .annotate(n=Count("id"))
-        .values_list("team_id", "n")
-    )
     shares = []
     for target in targets:
-        count = sum(headcount.get(t, 0) for t in tree.descendants([target.team_id])) or 1
+        count = tree.sellers_under(target.team_id) or 1
         whole = target.metric in COUNT_METRICS
         share = equal_share(target.value, count, target.metric)
         shares.append({"target": target, "reps": count, "share": share, "whole": whole})

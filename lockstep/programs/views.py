@@ -321,18 +321,14 @@ TRANSITION_DONE: dict[str, str] = {
 
 def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[str, Any]:
     org, membership = request.org, request.membership
-    with_plan(program)
     tree = TeamTree.load(org)
+    with_plan(program, tree)
+    counts = plan_counts(program, tree)  # the plan itself is prefetched (with_plan)
     audience_ids = audience_team_ids(program, tree)
     selling_ids = {t for t in audience_ids if tree.is_leaf(t)}
-    counts = plan_counts(program, tree)  # the plan itself is prefetched (with_plan)
     readiness = rd.score(collect_facts(program, tree, counts=counts))
     can_manage = can(membership, Perm.MANAGE_PROGRAMS) and program.status != ProgramStatus.CLOSED
-    check = (
-        KnowledgeCheck.objects.filter(program=program)
-        .annotate(n_questions=Count("questions"))
-        .first()
-    )
+    check = counts.check
     training = list(program.training.all())
     context: dict[str, Any] = {
         "program": program,
@@ -367,15 +363,18 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
         "oob": False,
     }
     if can_manage:
-        people = f.plan_people(org)  # one read for the pickers of people
+        people = f.plan_people(org, selling_ids)  # one read for the pickers of people
         champions_form = f.AudienceChampionsForm(
             org=org,
             team_ids=selling_ids,
             tree=tree,
+            people=people,
             initial={f"team_{c.team_id}": c.user_id for c in program.champions.all()},
         )
         context.update(
-            activity_form=f.ActivityForm(org=org, team_ids=audience_ids, tree=tree, people=people),
+            activity_form=f.ActivityForm(
+                org=org, team_ids=audience_ids, tree=tree, people=people.staff
+            ),
             wiifm_form=f.WiifmForm(
                 initial={
                     "wiifm": program.wiifm,
@@ -385,7 +384,7 @@ def detail_context(request: OrgRequest, program: Program, **extra: Any) -> dict[
                     "proof_points": program.proof_points,
                 }
             ),
-            asset_form=f.AssetForm(org=org, people=people),
+            asset_form=f.AssetForm(org=org, people=people.staff),
             target_form=f.TargetForm(org=org, team_ids=audience_ids, tree=tree),
             training_form=f.TrainingForm(),
             check_form=f.KnowledgeCheckForm(
