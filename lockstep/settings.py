@@ -39,6 +39,16 @@ HTTPS = env_bool("LOCKSTEP_HTTPS")
 # Set by `lockstep bench run` for the server it measures: mounts the bench's yardstick page
 # (the base layout, nothing else) under /o/<slug>/bench/base/ (docs/PERFORMANCE.md).
 BENCH = env_bool("LOCKSTEP_BENCH")
+# Figures computed once per change of the data (lockstep/core/snapshots.py).
+LOCKSTEP_FIGURES_CACHE = env_bool("LOCKSTEP_FIGURES_CACHE", True)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "figures": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "lockstep-figures",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
 DATA_DIR = Path(env_str("LOCKSTEP_DATA_DIR", "var")).resolve()
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"  # never served directly: assets go through permission-checked views

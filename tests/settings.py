@@ -16,3 +16,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 WHITENOISE_AUTOREFRESH = True
+# Figures are computed on every view in tests (the tests of the figures cache turn it on):
+# most tests write inside a transaction that never commits, so the version never moves.
+LOCKSTEP_FIGURES_CACHE = False

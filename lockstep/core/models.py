@@ -191,3 +191,16 @@ class ImportJob(models.Model):
             return min(99, self.CHECKING_SHARE + rest * self.write_share // 100)
         checked = self.bytes_checked / self.size if self.size else 0
         return min(self.CHECKING_SHARE, int(self.CHECKING_SHARE * checked))
+
+
+class DataVersion(models.Model):
+    """One row: a number that grows after every committed write to the data the figures
+    are computed from (`core.snapshots`). Computed figures are kept under it, so a page reads
+    them again only after something changed. `epoch` is drawn when the row is created: a
+    restored or recreated database never meets figures kept for another one."""
+
+    n = models.BigIntegerField(default=0)
+    epoch = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"data version {self.n} ({self.epoch})"

@@ -35,11 +35,12 @@ from lockstep.core.csvexport import Table
 from lockstep.core.events import KIT_USE_VERBS, Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.core.permissions import SELLING_ROLES, Role
+from lockstep.core.snapshots import figures
 from lockstep.feedback.models import MIN_GROUP, PULSE_STATEMENTS, PulseResponse, RepQuestion
 from lockstep.insights import funnel
 from lockstep.insights.themes import Theme, themes_context
 from lockstep.orgs.models import Channel, Membership
-from lockstep.orgs.selectors import TeamTree, leader_team_ids, reps_in_teams, team_scope
+from lockstep.orgs.selectors import TeamTree, leader_team_ids, reps_in_teams, team_scope, viewer_key
 from lockstep.programs.models import Program
 from lockstep.programs.readiness import Readiness
 from lockstep.programs.selectors import readiness_with_counts, round_opens_on
@@ -82,7 +83,17 @@ def funnel_section(
     membership: Membership, program: Program, tree: TeamTree | None = None
 ) -> dict[str, Any]:
     """The funnel by team (a heat-map), the program's stage bars and the targets against
-    their pro-rated expectation."""
+    their pro-rated expectation (computed once per change of the data: core.snapshots)."""
+    return figures(
+        "funnel",
+        (program.pk, viewer_key(membership)),
+        lambda: _funnel_section(membership, program, tree),
+    )
+
+
+def _funnel_section(
+    membership: Membership, program: Program, tree: TeamTree | None = None
+) -> dict[str, Any]:
     tree = tree or TeamTree.load(program.org)
     scope = scope_of(membership, tree)
     ctx = funnel.load_many([program], tree=tree)[program.pk]

@@ -23,10 +23,11 @@ from lockstep.core.errors import is_htmx
 from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent, AuditLog
 from lockstep.core.permissions import Perm, can
+from lockstep.core.snapshots import figures
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.insights import scorecard
 from lockstep.orgs.models import Membership
-from lockstep.orgs.selectors import TeamTree
+from lockstep.orgs.selectors import TeamTree, viewer_key
 from lockstep.programs.access import access_program
 from lockstep.programs.models import Program, TargetMetric
 from lockstep.results import metrics
@@ -78,7 +79,11 @@ def section(request: OrgRequest, program_id: int, key: str) -> HttpResponseBase:
     tree = TeamTree.load(request.org)
     program = access_program(request.membership, program_id, tree=tree)
     title, build, name = SECTIONS[key]
-    data = build(request.membership, program, tree)
+    data = figures(
+        f"section:{key}",
+        (program.pk, viewer_key(request.membership)),
+        lambda: build(request.membership, program, tree),
+    )
     if (csv := export_response(request, data["tables"])) is not None:
         return csv
     context = {

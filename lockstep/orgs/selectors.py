@@ -221,6 +221,14 @@ def team_scope(membership: Membership) -> set[int] | None:
     return {membership.team_id} if membership.team_id else set()
 
 
+def viewer_key(membership: Membership) -> tuple[str | int, ...]:
+    """Who figures are computed for (`core.snapshots.figures`): members who see the whole
+    organization share them by role; anyone else has their own."""
+    if can(membership, Perm.SEE_ALL_TEAMS):
+        return ("org", membership.role)
+    return ("member", membership.pk)
+
+
 def reps_in_teams(org: Organization, team_ids: Iterable[int]) -> QuerySet[Membership]:
     """The reps and partner reps who sell in these teams."""
     return Membership.objects.for_org(org).filter(

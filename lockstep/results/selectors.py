@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
 
+from lockstep.core.snapshots import figures
 from lockstep.orgs.models import Membership
-from lockstep.orgs.selectors import TeamTree, reps_in_teams, team_scope
+from lockstep.orgs.selectors import TeamTree, reps_in_teams, team_scope, viewer_key
 from lockstep.programs.models import Program
 from lockstep.programs.selectors import selling_team_ids
 from lockstep.results import metrics
@@ -58,7 +59,14 @@ class TeamRef:
 
 def program_results(membership: Membership, program: Program) -> dict[str, Any]:
     """Speed-to-lead overall, by team and by rep, rejection reasons and targets against
-    actuals: what the program's results page shows, for the teams the member sees."""
+    actuals: what the program's results page shows, for the teams the member sees
+    (computed once per change of the data: core.snapshots)."""
+    return figures(
+        "results", (program.pk, viewer_key(membership)), lambda: _results(membership, program)
+    )
+
+
+def _results(membership: Membership, program: Program) -> dict[str, Any]:
     prefetch_related_objects([program], "audience")  # read by several numbers below
     leads = program_leads(membership, program)
     only = team_scope(membership)
