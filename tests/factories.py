@@ -31,6 +31,7 @@ from lockstep.core.events import Verb
 from lockstep.core.models import (
     ActivityEvent,
     AuditLog,
+    DataVersion,
     ImportJob,
     Notification,
     SentMessage,
@@ -181,6 +182,13 @@ class UserFactory(LockstepFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password(PASSWORD)
+
+
+class DataVersionFactory(LockstepFactory):
+    class Meta:
+        model = DataVersion
+
+    epoch = factory.Sequence(lambda n: f"epoch{n}")
 
 
 class LoginAttemptFactory(LockstepFactory):

@@ -17,11 +17,12 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lockstep.briefs.selectors import rep_home
 from lockstep.core import snapshots
 from lockstep.insights.scorecard import funnel_section
 from lockstep.orgs.models import Membership
 from lockstep.results.models import Lead
-from tests.factories import MembershipFactory, Stock
+from tests.factories import LeadFactory, MembershipFactory, Stock
 
 
 @pytest.fixture
@@ -142,7 +143,7 @@ def test_a_leader_never_gets_the_whole_organizations_figures(stock: Stock, cache
 def page_text(client: Client, url: str) -> bytes:
     """The page without what changes on every response (CSP nonces, CSRF tokens)."""
     body = client.get(url).content
-    return re.sub(rb'[A-Za-z0-9+/=_-]{40,}', b"", body)
+    return re.sub(rb"[A-Za-z0-9+/=_-]{40,}", b"", body)
 
 
 @COMMITS
@@ -166,3 +167,33 @@ def test_the_pages_show_a_committed_write(stock: Stock, cache_on: None) -> None:
     MembershipFactory(org=stock.world.org, team=stock.world.membership(stock.world.rep).team)
     after = [page_text(client, url) for url in urls]
     assert after[0] != first[0] and after[1] != first[1]
+
+
+@COMMITS
+def test_the_rep_home_shows_a_new_lead_once_committed(stock: Stock, cache_on: None) -> None:
+    rep = stock.world.membership(stock.world.rep)
+    before = len(rep_home(rep)["open_leads"])
+    assert len(rep_home(rep)["open_leads"]) == before
+    LeadFactory(program=stock.program, rep=stock.world.rep)
+    assert len(rep_home(rep)["open_leads"]) == before + 1
+
+
+@pytest.mark.django_db
+def test_every_scorecard_section_and_home_is_kept(
+    stock: Stock, cache_on: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever a page keeps can be kept (nothing unpicklable in it): served twice, each
+    page reads its figures once."""
+    from lockstep.insights.scorecard_views import SECTIONS
+
+    slug, pk = stock.world.org.slug, stock.program.pk
+    urls = [reverse(name, args=[slug, pk]) for _, _, name in SECTIONS.values()]
+    for who in ("owner", "leader"):
+        client = stock.world.client(getattr(stock.world, who))
+        for url in urls:
+            assert client.get(url).status_code == 200
+            assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+    for who in ("rep", "leader", "owner"):
+        client = stock.world.client(getattr(stock.world, who))
+        assert client.get(reverse("insights:home", args=[slug])).status_code == 200
+    assert "cannot be pickled" not in caplog.text

@@ -6,6 +6,7 @@ programs, leads or targets."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -17,9 +18,10 @@ from lockstep.core.charts import BLUE, Series, bar_chart, target_line
 from lockstep.core.csvexport import Table
 from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
+from lockstep.core.snapshots import figures
 from lockstep.enablement.models import Certification, CheckAttempt, TrainingCompletion
 from lockstep.orgs.models import Membership
-from lockstep.orgs.selectors import TeamTree, reps_in_teams
+from lockstep.orgs.selectors import TeamTree
 from lockstep.programs.models import (
     CheckQuestion,
     Program,
@@ -157,7 +159,31 @@ def rep_programs(membership: Membership) -> list[dict[str, Any]]:
     return program_rows(live_programs_for(membership), today)
 
 
+def open_lead_rows(org_id: int, user_id: int) -> list[list[Any]]:
+    """The rep's open leads for the CSV export (all of them, not only those shown)."""
+    open_statuses = [LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.ACCEPTED]
+    return [
+        [
+            str(lead),
+            lead.program.name if lead.program else "",
+            lead.get_status_display(),
+            lead.created_at,
+            lead.sla_due_at,
+            lead.first_touch_at,
+        ]
+        for lead in Lead.objects.filter(org_id=org_id, rep_id=user_id, status__in=open_statuses)
+        .select_related("program")
+        .order_by("sla_due_at")
+    ]
+
+
 def rep_home(membership: Membership) -> dict[str, Any]:
+    """The rep's programs, to-dos, leads with their SLA clocks, progress and certificates
+    (computed once per change of the data and minute: core.snapshots)."""
+    return figures("rep_home", (membership.pk,), lambda: _rep_home(membership))
+
+
+def _rep_home(membership: Membership) -> dict[str, Any]:
     org = membership.org
     today = timezone.localdate(timezone=org.tzinfo)
     now = timezone.now()
@@ -179,12 +205,7 @@ def rep_home(membership: Membership) -> dict[str, Any]:
     if membership.team_id:
         lineage = {membership.team_id} | tree.ancestors({membership.team_id})
         lineage_teams = tree.descendants(lineage)
-    headcount = dict(
-        reps_in_teams(org, lineage_teams)
-        .values_list("team_id")
-        .annotate(n=Count("id"))
-        .values_list("team_id", "n")
-    )
+    headcount = {t: tree.headcount.get(t, 0) for t in lineage_teams}  # the tree counts reps
     shares = metrics.rep_shares(membership, programs, headcount, today=today, tree=tree)
     share_rows = [s for p in programs for s in shares[p.pk]]
     judged = [s for s in share_rows if s.expected]
@@ -264,20 +285,8 @@ def rep_home(membership: Membership) -> dict[str, Any]:
             "leads",
             "my-open-leads",
             ["Lead", "Program", "Status", "Arrived", "First touch due", "First touch"],
-            lazy_rows=lambda: [
-                [
-                    str(lead),
-                    lead.program.name if lead.program else "",
-                    lead.get_status_display(),
-                    lead.created_at,
-                    lead.sla_due_at,
-                    lead.first_touch_at,
-                ]
-                for lead in leads.filter(status__in=open_statuses)
-                .select_related("program")
-                .order_by("sla_due_at")
-            ],
-        ),  # fmt: skip
+            lazy_rows=partial(open_lead_rows, org.pk, membership.user_id),
+        ),
     ]
     return {
         "team": membership.team,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -103,9 +104,13 @@ def watch(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
         connection.execute_wrappers.append(_watch)
 
 
-def bump() -> None:
-    """Count a change made outside the watched connections (e.g. a restore's COPY)."""
-    _bump("default")
+def reset(alias: str = "default") -> None:
+    """Forget the version (after a restore): the next read draws a new epoch, so figures
+    kept for the database as it was are never shown."""
+    conn = connections[alias]
+    with conn.cursor() as cursor:
+        if TABLE in conn.introspection.table_names(cursor):  # not in schemas before it
+            cursor.execute(f'DELETE FROM "{TABLE}"')  # noqa: S608 — a constant
 
 
 def current() -> tuple[str, int]:
@@ -135,5 +140,8 @@ def figures(kind: str, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     value = cache.get(cache_key)
     if value is None:
         value = compute()
-        cache.set(cache_key, value, timeout=120)
+        try:
+            cache.set(cache_key, value, timeout=120)
+        except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a lambda inside
+            log.warning("figures %s not kept: they cannot be pickled", kind, exc_info=True)
     return value  # type: ignore[no-any-return]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from django.db.models import Avg, Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from lockstep.core.charts import (
@@ -46,6 +48,7 @@ from lockstep.programs.readiness import Readiness
 from lockstep.programs.selectors import readiness_with_counts, round_opens_on
 from lockstep.results import metrics
 from lockstep.results.metrics import Judgement, TargetProgress
+from lockstep.results.models import Lead
 from lockstep.results.selectors import program_leads
 
 
@@ -54,6 +57,34 @@ def scope_of(membership: Membership, tree: TeamTree | None) -> set[int] | None:
     if membership.role == Role.SALES_LEADER:
         leader_team_ids(membership, tree)
     return team_scope(membership)
+
+
+# The CSV exports' rows, read only when a CSV is asked for. They take a queryset's `query`
+# (which pickles without being run) so that the section's figures can be kept
+# (core.snapshots) without reading every row.
+
+
+def rep_sla_rows(query: Query) -> list[list[Any]]:
+    leads = Lead.objects.all()
+    leads.query = query
+    return [
+        [
+            r["name"], r["total"], r["counted"], r["within"], r["within_share"], r["late"],
+            r["pending"], r["rejection_rate"], r["avg_seconds"],
+        ]
+        for r in metrics.per_rep(leads)
+    ]  # fmt: skip
+
+
+def question_rows(query: Query) -> list[list[Any]]:
+    questions = RepQuestion.objects.all()
+    questions.query = query
+    return [
+        [q.created_at, str(q.asked_by) if q.asked_by else "", q.body, q.answered_at,
+         round((q.answered_at - q.created_at).total_seconds() / 3600, 1)
+         if q.answered_at else None, q.in_faq]
+        for q in questions.select_related("asked_by").order_by("created_at")
+    ]  # fmt: skip
 
 
 def file_name(program: Program, what: str) -> str:
@@ -360,20 +391,7 @@ def sla_section(
                 "Rejected %",
                 "Average business seconds to first touch",
             ],
-            lazy_rows=lambda: [
-                [
-                    r["name"],
-                    r["total"],
-                    r["counted"],
-                    r["within"],
-                    r["within_share"],
-                    r["late"],
-                    r["pending"],
-                    r["rejection_rate"],
-                    r["avg_seconds"],
-                ]
-                for r in metrics.per_rep(leads)
-            ],
+            lazy_rows=partial(rep_sla_rows, leads.query),
         ),  # fmt: skip
     ]
     return {
@@ -688,12 +706,7 @@ def questions_section(
         "questions",
         file_name(program, "questions"),
         ["Asked", "Asked by", "Question", "Answered", "Hours to answer", "In the FAQ"],
-        lazy_rows=lambda: [
-            [q.created_at, str(q.asked_by) if q.asked_by else "", q.body, q.answered_at,
-             round((q.answered_at - q.created_at).total_seconds() / 3600, 1)
-             if q.answered_at else None, q.in_faq]
-            for q in questions.select_related("asked_by").order_by("created_at")
-        ],
+        lazy_rows=partial(question_rows, questions.query),
     )  # fmt: skip
     return {
         "open_questions": open_questions,

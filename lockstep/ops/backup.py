@@ -49,6 +49,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
+from lockstep.core import snapshots
 from lockstep.ops.progress import Progress
 
 FORMAT = 1
@@ -146,6 +147,11 @@ def leaf_nodes(loader: MigrationLoader, applied: Iterable[Node]) -> list[Node]:
     )
 
 
+# Tables that hold no data of their own, only what is derived from it: not backed up, and
+# emptied by a restore (the figures version: core.snapshots draws a new one).
+DERIVED_TABLES = {snapshots.TABLE}
+
+
 def models_at(nodes: list[Node]) -> list[type[models.Model]]:
     """Every table's model as the schema was at these migrations (historical models)."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -159,7 +165,8 @@ def models_at(nodes: list[Node]) -> list[type[models.Model]]:
     # states may name it. One model per table, or its rows would be read (and loaded) twice.
     by_table: dict[str, type[models.Model]] = {}
     for model in sorted(found, key=lambda m: m._meta.label_lower):
-        by_table.setdefault(model._meta.db_table, model)
+        if model._meta.db_table not in DERIVED_TABLES:
+            by_table.setdefault(model._meta.db_table, model)
     return sorted(by_table.values(), key=lambda m: m._meta.label_lower)
 
 
@@ -688,6 +695,7 @@ def restore(path: Path, *, stream: TextIO, alias: str = "default") -> RestoreRep
                     stream,
                 )
         rows = verify(manifest, models_, alias, stream)
+        snapshots.reset(alias)  # figures kept for the database before are never shown
         move_media(work)
         restore_secret_key(work / SECRET_MEMBER)
     finally:
