@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from lockstep.accounts.models import User
@@ -13,7 +13,7 @@ from lockstep.core.errors import Conflict
 from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.core.services import emit_event
-from lockstep.enablement.models import Certification
+from lockstep.enablement.models import Certification, CheckAttempt
 from lockstep.programs.models import CheckQuestion, KnowledgeCheck, Program, ProgramStatus
 
 
@@ -43,6 +43,11 @@ class RepFacts:
     # the program's knowledge check (None when it has none) and its number of questions
     check: KnowledgeCheck | None = None
     check_questions: int = 0
+    # the rep's attempts at it: submitted, passed, best score, one still open
+    attempts_used: int = 0
+    passed: bool = False
+    best_score: int | None = None
+    attempt_open: bool = False
 
 
 def rep_facts(program: Program, user: User) -> RepFacts:
@@ -56,6 +61,8 @@ def rep_facts(program: Program, user: User) -> RepFacts:
         .annotate(n=Count("id"))
         .values("n")
     )
+    attempts = CheckAttempt.objects.filter(knowledge_check__program_id=OuterRef("pk"), user=user)
+    submitted = attempts.filter(submitted_at__isnull=False).order_by()
     check_fields = ("id", "org_id", "created_at", "title", "pass_mark", "attempts_allowed")
     row = (
         Program.objects.filter(pk=program.pk)
@@ -65,6 +72,12 @@ def rep_facts(program: Program, user: User) -> RepFacts:
             acknowledged=Exists(mine.filter(verb=Verb.BRIEF_ACKNOWLEDGED)),
             certified=Exists(Certification.objects.filter(program_id=OuterRef("pk"), user=user)),
             n_questions=Coalesce(Subquery(questions), 0),
+            attempts_used=Coalesce(
+                Subquery(submitted.values("user_id").annotate(n=Count("id")).values("n")), 0
+            ),
+            best_score=Subquery(submitted.values("user_id").annotate(m=Max("score")).values("m")),
+            passed=Exists(submitted.filter(passed=True)),
+            attempt_open=Exists(attempts.filter(submitted_at__isnull=True)),
         )
         .get()
     )
@@ -78,6 +91,10 @@ def rep_facts(program: Program, user: User) -> RepFacts:
         certified=row["certified"],
         check=check,
         check_questions=row["n_questions"] if check else 0,
+        attempts_used=row["attempts_used"],
+        passed=row["passed"],
+        best_score=row["best_score"],
+        attempt_open=row["attempt_open"],
     )
 
 

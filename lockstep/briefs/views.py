@@ -19,7 +19,7 @@ from lockstep.core.csvexport import safe_filename
 from lockstep.core.permissions import Perm
 from lockstep.core.tenancy import OrgRequest, org_view
 from lockstep.enablement.models import TrainingCompletion
-from lockstep.enablement.services import check_status
+from lockstep.enablement.services import CheckStatus
 from lockstep.feedback import services as feedback
 from lockstep.feedback.forms import PulseForm
 from lockstep.feedback.models import PulseResponse, RepQuestion
@@ -106,7 +106,17 @@ def brief_context(request: OrgRequest, program: Program) -> dict[str, Any]:
         "past_sessions": {t.pk for t in sessions if t.ends_at and t.ends_at <= now},
         "upcoming_sessions": {t.pk for t in sessions if t.ends_at and t.ends_at > now},
         "check_ready": check_ready,
-        "check_status": check_status(check, request.user) if check and check_ready else None,
+        # the rep's attempts, read with the rep's other facts (same rules as check_status)
+        "check_status": CheckStatus(
+            attempts_used=facts.attempts_used,
+            attempts_left=max(check.attempts_allowed - facts.attempts_used, 0),
+            passed=facts.passed,
+            best_score=facts.best_score,
+            open_attempt=None,
+        )
+        if check and check_ready
+        else None,
+        "check_open": facts.attempt_open,
         "certified": facts.certified,
         "program": program,
         "state": facts.brief,

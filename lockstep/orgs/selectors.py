@@ -13,8 +13,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, QuerySet
 
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
@@ -51,11 +50,27 @@ class TeamTree:
     children: dict[int | None, list[int]] = field(default_factory=dict)
     # each team's own clock settings: (time zone, day start, day end, business days)
     clocks: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    # the reps and partner reps who sell in each team itself (not its sub-teams)
-    headcount: dict[int, int] = field(default_factory=dict)
     org_id: int = 0
     created: dict[int, dt.datetime] = field(default_factory=dict)
     _teams: dict[int, Team] = field(default_factory=dict, repr=False)
+    _headcount: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def headcount(self) -> dict[int, int]:
+        """The reps and partner reps who sell in each team itself (not its sub-teams), read
+        once, the first time a page asks (one query)."""
+        if not self._headcount:
+            self._headcount[0] = 0  # read (team ids start at 1): an empty org reads once
+            self._headcount.update(
+                Membership.objects.filter(
+                    org_id=self.org_id, role__in=list(SELLING_ROLES), team_id__isnull=False
+                )
+                .order_by()
+                .values_list("team_id")
+                .annotate(n=Count("id"))
+                .values_list("team_id", "n")
+            )
+        return self._headcount
 
     @classmethod
     def load(cls, org: Organization) -> TeamTree:
@@ -76,31 +91,21 @@ class TeamTree:
         channels: dict[int, str] = {}
         children: dict[int | None, list[int]] = defaultdict(list)
         clocks: dict[int, tuple[Any, ...]] = {}
-        headcount: dict[int, int] = {}
-        sellers = (
-            Membership.objects.filter(team_id=OuterRef("pk"), role__in=list(SELLING_ROLES))
-            .order_by()
-            .values("team_id")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
         rows = (
             Team.objects.for_org(org)
             .order_by("name")
-            .annotate(sellers=Coalesce(Subquery(sellers), 0))
             .values_list(
-                "id", "parent_id", "name", "channel", "sellers", "created_at",
+                "id", "parent_id", "name", "channel", "created_at",
                 "time_zone", "business_day_start", "business_day_end", "business_days",
             )
         )  # fmt: skip
         created: dict[int, dt.datetime] = {}
-        for team_id, parent_id, name, channel, sellers_n, created_at, *clock in rows:
+        for team_id, parent_id, name, channel, created_at, *clock in rows:
             parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
             children[parent_id].append(team_id)
             clocks[team_id] = tuple(clock)
-            headcount[team_id] = sellers_n
             created[team_id] = created_at
-        return cls(parents, names, channels, dict(children), clocks, headcount, org.pk, created)
+        return cls(parents, names, channels, dict(children), clocks, org.pk, created)
 
     def team(self, team_id: int) -> Team:
         """The team as a model instance built from the tree (no query; every column is in
