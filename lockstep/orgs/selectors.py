@@ -13,7 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from lockstep.core.permissions import SELLING_ROLES, Perm, Role, can
 from lockstep.orgs.models import Membership, Organization, Team
@@ -57,8 +58,8 @@ class TeamTree:
 
     @property
     def headcount(self) -> dict[int, int]:
-        """The reps and partner reps who sell in each team itself (not its sub-teams), read
-        once, the first time a page asks (one query)."""
+        """The reps and partner reps who sell in each team itself (not its sub-teams): read
+        with the tree in a web request (pages use it), else once when first asked."""
         if not self._headcount:
             self._headcount[0] = 0  # read (team ids start at 1): an empty org reads once
             self._headcount.update(
@@ -79,33 +80,49 @@ class TeamTree:
         memo = _REQUEST_MEMO.get()
         if memo is not None:
             tree = memo.get(org.pk)
-            if tree is None:
-                tree = memo[org.pk] = cls._read(org)
+            if tree is None:  # a page: its reps per team along, in the same query
+                tree = memo[org.pk] = cls._read(org, with_headcount=True)
             return tree
         return cls._read(org)
 
     @classmethod
-    def _read(cls, org: Organization) -> TeamTree:
+    def _read(cls, org: Organization, *, with_headcount: bool = False) -> TeamTree:
         parents: dict[int, int | None] = {}
         names: dict[int, str] = {}
         channels: dict[int, str] = {}
         children: dict[int | None, list[int]] = defaultdict(list)
         clocks: dict[int, tuple[Any, ...]] = {}
-        rows = (
-            Team.objects.for_org(org)
-            .order_by("name")
-            .values_list(
-                "id", "parent_id", "name", "channel", "created_at",
-                "time_zone", "business_day_start", "business_day_end", "business_days",
+        sellers: Any = Value(-1)  # not read
+        if with_headcount:
+            sellers = Coalesce(
+                Subquery(
+                    Membership.objects.filter(team_id=OuterRef("pk"), role__in=list(SELLING_ROLES))
+                    .order_by()
+                    .values("team_id")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
             )
+        rows = Team.objects.for_org(org).order_by("name").annotate(sellers=sellers).values_list(
+            "id", "parent_id", "name", "channel", "created_at", "sellers",
+            "time_zone", "business_day_start", "business_day_end", "business_days",
         )  # fmt: skip
         created: dict[int, dt.datetime] = {}
-        for team_id, parent_id, name, channel, created_at, *clock in rows:
+        headcount: dict[int, int] = {}
+        for team_id, parent_id, name, channel, created_at, sellers_n, *clock in rows:
             parents[team_id], names[team_id], channels[team_id] = parent_id, name, channel
             children[parent_id].append(team_id)
             clocks[team_id] = tuple(clock)
             created[team_id] = created_at
-        return cls(parents, names, channels, dict(children), clocks, org.pk, created)
+            if sellers_n >= 0:
+                headcount[team_id] = sellers_n
+        if with_headcount:
+            headcount[0] = 0  # read (see `headcount`)
+        return cls(
+            parents, names, channels, dict(children), clocks, org.pk, created,
+            _headcount=headcount,
+        )  # fmt: skip
 
     def team(self, team_id: int) -> Team:
         """The team as a model instance built from the tree (no query; every column is in
