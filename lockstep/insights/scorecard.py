@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Avg, Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lockstep.core.charts import (
@@ -119,6 +120,22 @@ def funnel_section(
         "funnel",
         (program.pk, viewer_key(membership)),
         lambda: _funnel_section(membership, program, tree),
+    )
+
+
+def funnel_html(
+    membership: Membership, program: Program, data: dict[str, Any], section_url: str
+) -> str:
+    """The funnel by team and the targets as HTML (the page's costliest part to render),
+    rendered once per change of the data like the figures themselves. Nothing in it depends
+    on the request: the organization, the program, the figures and the CSV links' page."""
+    return figures(
+        "funnel_html",
+        (program.pk, viewer_key(membership), section_url),
+        lambda: render_to_string(
+            "insights/_funnel_and_targets.html",
+            {**data, "org": membership.org, "program": program, "section_url": section_url},
+        ),
     )
 
 

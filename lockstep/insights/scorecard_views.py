@@ -65,10 +65,12 @@ def program_scorecard(request: OrgRequest, program_id: int) -> HttpResponseBase:
         {"key": key, "title": title, "url": reverse(name, args=[slug, program.pk])}
         for key, (title, _, name) in SECTIONS.items()
     ]
+    url = reverse("insights:scorecard", args=[slug, program.pk])
     context = {
         "program": program,
         **data,
-        "section_url": reverse("insights:scorecard", args=[slug, program.pk]),
+        "section_url": url,
+        "funnel_html": scorecard.funnel_html(request.membership, program, data, url),
         "sections_before": [s for s in sections if s["key"] in BEFORE_FUNNEL],
         "sections_after": [s for s in sections if s["key"] not in BEFORE_FUNNEL],
     }

@@ -24,7 +24,7 @@ from lockstep.insights import funnel
 from lockstep.insights.leader import leader_home
 from lockstep.insights.overview import org_overview
 from lockstep.insights.reminders import remind_reps
-from lockstep.insights.scorecard import funnel_section
+from lockstep.insights.scorecard import funnel_html, funnel_section
 from lockstep.orgs.access import access_team
 from lockstep.orgs.models import Invitation, Membership
 from lockstep.orgs.selectors import TeamTree
@@ -79,7 +79,8 @@ def program_funnel(request: OrgRequest, program_id: int) -> HttpResponseBase:
     if (csv := export_response(request, data["tables"])) is not None:
         return csv
     url = reverse("insights:funnel", args=[request.org.slug, program.pk])
-    context = {"program": program, **data, "section_url": url}
+    html = funnel_html(request.membership, program, data, url)
+    context = {"program": program, **data, "section_url": url, "funnel_html": html}
     return render(request, "insights/funnel.html", context)
 
 

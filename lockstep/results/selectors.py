@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, prefetch_related_objects
+from django.template.loader import render_to_string
 
 from lockstep.core.snapshots import figures
 from lockstep.orgs.models import Membership
@@ -63,6 +64,18 @@ def program_results(membership: Membership, program: Program) -> dict[str, Any]:
     (computed once per change of the data: core.snapshots)."""
     return figures(
         "results", (program.pk, viewer_key(membership)), lambda: _results(membership, program)
+    )
+
+
+def results_html(membership: Membership, program: Program, data: dict[str, Any]) -> str:
+    """The results page's figures as HTML (rendered once per change of the data, like the
+    figures: nothing in it depends on the request)."""
+    return figures(
+        "results_html",
+        (program.pk, viewer_key(membership)),
+        lambda: render_to_string(
+            "results/_figures.html", {**data, "org": membership.org, "program": program}
+        ),
     )
 
 

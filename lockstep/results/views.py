@@ -151,10 +151,12 @@ def unmatched(request: OrgRequest) -> HttpResponse:
 @require_GET
 def program_results(request: OrgRequest, program_id: int) -> HttpResponse:
     program = access_program(request.membership, program_id)
+    data = selectors.program_results(request.membership, program)
     context = {
         "program": program,
         "sla_form": ProgramSlaForm(initial={"sla_hours": program.sla_hours}),
-        **selectors.program_results(request.membership, program),
+        "lead_count": data["lead_count"],
+        "figures_html": selectors.results_html(request.membership, program, data),
     }
     return render(request, "results/program_results.html", context)
 
