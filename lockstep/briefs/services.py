@@ -14,7 +14,8 @@ from lockstep.core.events import Verb
 from lockstep.core.models import ActivityEvent
 from lockstep.core.services import emit_event
 from lockstep.enablement.models import Certification, CheckAttempt
-from lockstep.programs.models import CheckQuestion, KnowledgeCheck, Program, ProgramStatus
+from lockstep.programs.models import KnowledgeCheck, Program, ProgramStatus
+from lockstep.programs.selectors import CHECK_VALUES, check_of, check_question_count
 
 
 @dataclass(frozen=True)
@@ -54,24 +55,15 @@ def rep_facts(program: Program, user: User) -> RepFacts:
     """The rep's brief state and certification, and the program's knowledge check with its
     number of questions, in one query."""
     mine = ActivityEvent.objects.filter(program_id=OuterRef("pk"), actor=user)
-    questions = (
-        CheckQuestion.objects.filter(knowledge_check__program_id=OuterRef("pk"))
-        .order_by()
-        .values("knowledge_check__program_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
     attempts = CheckAttempt.objects.filter(knowledge_check__program_id=OuterRef("pk"), user=user)
     submitted = attempts.filter(submitted_at__isnull=False).order_by()
-    check_fields = ("id", "org_id", "created_at", "title", "pass_mark", "attempts_allowed")
     row = (
         Program.objects.filter(pk=program.pk)
-        .values("pk", *(f"knowledge_check__{name}" for name in check_fields))
+        .values("pk", *CHECK_VALUES, n_questions=check_question_count())
         .annotate(
             opened=Exists(mine.filter(verb=Verb.BRIEF_OPENED)),
             acknowledged=Exists(mine.filter(verb=Verb.BRIEF_ACKNOWLEDGED)),
             certified=Exists(Certification.objects.filter(program_id=OuterRef("pk"), user=user)),
-            n_questions=Coalesce(Subquery(questions), 0),
             attempts_used=Coalesce(
                 Subquery(submitted.values("user_id").annotate(n=Count("id")).values("n")), 0
             ),
@@ -81,11 +73,7 @@ def rep_facts(program: Program, user: User) -> RepFacts:
         )
         .get()
     )
-    check = None
-    if row["knowledge_check__id"] is not None:
-        check = KnowledgeCheck(
-            program=program, **{name: row[f"knowledge_check__{name}"] for name in check_fields}
-        )
+    check = check_of(program, row)
     return RepFacts(
         brief=BriefState(acknowledged=row["acknowledged"], opened=row["opened"]),
         certified=row["certified"],

@@ -195,12 +195,13 @@ class PlanCounts:
 CHECK_FIELDS = ("id", "org_id", "created_at", "title", "pass_mark", "attempts_allowed")
 
 
-def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
-    """Endorsements by leaders of the audience, the preview round, the check and its
-    questions, the open preview feedback and the unanswered questions — the same rules as
-    `collect_facts`, in two queries (one when nobody has endorsed the program yet and its
-    endorsements are prefetched). The same row brings the audience's ids: when the
-    audience is not prefetched, it is filled from the tree."""
+# The knowledge check read in a Program query's row: `.values(*CHECK_VALUES,
+# n_questions=check_question_count())`, turned back into the check by `check_of`.
+CHECK_VALUES = tuple(f"knowledge_check__{name}" for name in CHECK_FIELDS)
+
+
+def check_question_count() -> Coalesce:
+    """The number of questions of the program's check (0 without a check)."""
     questions = (
         CheckQuestion.objects.filter(knowledge_check__program_id=OuterRef("pk"))
         .order_by()
@@ -208,13 +209,34 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
         .annotate(n=Count("id"))
         .values("n")
     )
+    return Coalesce(Subquery(questions), 0)
+
+
+def check_of(program: Program, row: dict[str, Any]) -> KnowledgeCheck | None:
+    """The knowledge check read with `CHECK_VALUES` and `n_questions` (None when the program
+    has none), with its `n_questions`."""
+    if row["knowledge_check__id"] is None:
+        return None
+    check = KnowledgeCheck(
+        program=program, **{name: row[f"knowledge_check__{name}"] for name in CHECK_FIELDS}
+    )
+    check._state.adding, check._state.db = False, KnowledgeCheck.objects.db
+    setattr(check, "n_questions", row["n_questions"])  # noqa: B010 — pages show it
+    return check
+
+
+def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
+    """Endorsements by leaders of the audience, the preview round, the check and its
+    questions, the open preview feedback and the unanswered questions — the same rules as
+    `collect_facts`, in two queries (one when nobody has endorsed the program yet and its
+    endorsements are prefetched). The same row brings the audience's ids: when the
+    audience is not prefetched, it is filled from the tree."""
     row = (
         Program.objects.filter(pk=program.pk)
         .annotate(
             preview=Exists(
                 ActivityEvent.objects.filter(program=OuterRef("pk"), verb=Verb.PROGRAM_PREVIEW)
             ),
-            n_questions=Coalesce(Subquery(questions), 0),
             open_feedback=Count(
                 "feedback", filter=Q(feedback__addressed_at__isnull=True), distinct=True
             ),
@@ -225,21 +247,15 @@ def plan_counts(program: Program, tree: TeamTree) -> PlanCounts:
             audience_ids=id_list(Program.audience.through, "program_id", "team_id"),
         )
         .values(
-            "preview", "n_questions", "open_feedback", "open_questions", "audience_ids",
-            *(f"knowledge_check__{name}" for name in CHECK_FIELDS),
+            "preview", "open_feedback", "open_questions", "audience_ids", *CHECK_VALUES,
+            n_questions=check_question_count(),
         )
         .get()
     )  # fmt: skip
     if "audience" not in getattr(program, "_prefetched_objects_cache", {}):
         teams = [tree.team(t) for t in ids_of(row["audience_ids"]) if t in tree.parents]
         set_prefetched(program, "audience", teams, Team)
-    check = None
-    if row["knowledge_check__id"] is not None:
-        check = KnowledgeCheck(
-            program=program, **{name: row[f"knowledge_check__{name}"] for name in CHECK_FIELDS}
-        )
-        check._state.adding, check._state.db = False, KnowledgeCheck.objects.db
-        setattr(check, "n_questions", row["n_questions"])  # noqa: B010 — the page shows it
+    check = check_of(program, row)
     audience = tree.descendants(t.pk for t in program.audience.all())
     endorsers = [e.leader_id for e in program.endorsements.all()]
     led: dict[int, set[int]] = {}
